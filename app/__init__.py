@@ -1,0 +1,1 @@
+"""Commission: a seminar's simulated US-China bilateral commission on frontier technology."""

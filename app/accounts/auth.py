@@ -1,0 +1,119 @@
+"""Who is asking: cookie sessions for pages, bearer tokens for the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from itsdangerous import BadSignature, TimestampSigner
+from starlette.responses import Response
+
+from app.accounts import service
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import SessionDep
+from app.i18n import gettext as _
+
+SESSION_COOKIE = "commission_session"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Plain facts about the signed-in user for templates; they survive a rolled-back request."""
+
+    id: int
+    username: str
+    display_name: str
+    is_instructor: bool
+
+
+class SignInRequired(Exception):
+    """Raised by page routes; answered with a redirect to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+    @property
+    def location(self) -> str:
+        return "/sign-in?next=" + quote(self.next_url, safe="/")
+
+
+def _signer() -> TimestampSigner:
+    return TimestampSigner(get_settings().secret_key, salt="commission.session")
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE,
+        _signer().sign(token).decode(),
+        max_age=settings.session_days * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
+
+def current_user(request: Request, session: SessionDep) -> User | None:
+    """The signed-in user of a page request, or None. Also remembers the session record."""
+    if hasattr(request.state, "user"):
+        user: User | None = request.state.user
+        return user
+    request.state.user = None
+    request.state.user_session = None
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        settings = get_settings()
+        try:
+            token = _signer().unsign(raw, max_age=settings.session_days * 24 * 3600).decode()
+        except BadSignature:
+            token = None
+        found = service.find_session(session, token) if token else None
+        if found is not None:
+            user_session, found_user = found
+            request.state.user_session, request.state.user = user_session, found_user
+            # Copies for rendering: an error page is drawn after the transaction rolls back.
+            request.state.csrf_secret = user_session.csrf_token
+            request.state.signed_in = SignedIn(
+                id=found_user.id,
+                username=found_user.username,
+                display_name=found_user.display_name,
+                is_instructor=found_user.is_instructor,
+            )
+    return request.state.user  # type: ignore[no-any-return]
+
+
+def required_user(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User:
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target)
+    return user
+
+
+def api_user(request: Request, session: SessionDep) -> User:
+    header = request.headers.get("authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401,
+            _("Send a personal API token as 'Authorization: Bearer <token>'."),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = service.find_api_token_user(session, token.strip())
+    if user is None:
+        raise HTTPException(
+            401, _("That API token is not valid."), headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(current_user)]
+CurrentUser = Annotated[User, Depends(required_user)]
+ApiUser = Annotated[User, Depends(api_user)]

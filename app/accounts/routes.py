@@ -1,0 +1,133 @@
+"""Sign-in, sign-out and the user's own page (API tokens)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts import service
+from app.accounts.auth import CurrentUser, OptionalUser, clear_session_cookie, set_session_cookie
+from app.accounts.rules import normalize_username
+from app.config import get_settings
+from app.db import SessionDep
+from app.forms import FormState, safe_next_url
+from app.i18n import gettext as _
+from app.web import render
+
+router = APIRouter()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/sign-in", name="sign_in")
+def sign_in_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next_url(next), status_code=303)
+    return render(request, "accounts/sign_in.html", {"next": safe_next_url(next)})
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    settings = get_settings()
+    form = FormState(values={"username": username})
+    name = normalize_username(username)
+    client = client_address(request)
+    if not name:
+        form.error("username", _("Enter your sign-in name."))
+    if not password:
+        form.error("password", _("Enter your password."))
+    if form.ok and not service.sign_in_permitted(session, settings, name, client):
+        form.error(
+            "form",
+            _("Too many failed sign-ins. Wait %(minutes)s minutes and try again.")
+            % {"minutes": settings.login_window_minutes},
+        )
+        return render(
+            request,
+            "accounts/sign_in.html",
+            {"values": form.values, "errors": form.errors, "next": safe_next_url(next)},
+            status_code=429,
+        )
+    user = service.authenticate(session, name, password) if form.ok else None
+    if user is None:
+        if form.ok:
+            service.record_failed_sign_in(session, name, client)
+            # The same words whether or not the name exists: no account enumeration.
+            form.error("form", _("That sign-in name and password do not match an account."))
+        return render(
+            request,
+            "accounts/sign_in.html",
+            {"values": form.values, "errors": form.errors, "next": safe_next_url(next)},
+            status_code=400,
+        )
+    service.clear_failed_sign_ins(session, name)
+    new = service.start_session(session, user, settings, request.headers.get("user-agent"))
+    response = RedirectResponse(safe_next_url(next), status_code=303)
+    set_session_cookie(response, new.token)
+    return response
+
+
+@router.post("/sign-out", name="sign_out")
+def sign_out(request: Request, user: OptionalUser) -> Response:
+    user_session = getattr(request.state, "user_session", None)
+    if user_session is not None:
+        service.end_session(user_session)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/account", name="account")
+def account_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": service.list_api_tokens(session, user), "new_token": None},
+    )
+
+
+@router.post("/account/tokens", name="create_api_token")
+def create_api_token(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    form = FormState(values={"name": name})
+    name = name.strip()
+    if not name:
+        form.error("name", _("Name the token, for example after the script that will use it."))
+    elif len(name) > 80:
+        form.error("name", _("Use at most 80 characters."))
+    new_token = None
+    if form.ok:
+        _record, new_token = service.create_api_token(session, user, name)
+        form.values = {}
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "tokens": service.list_api_tokens(session, user),
+            "new_token": new_token,
+            "values": form.values,
+            "errors": form.errors,
+        },
+        status_code=200 if form.ok else 400,
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke", name="revoke_api_token")
+def revoke_api_token(session: SessionDep, user: CurrentUser, token_id: int) -> Response:
+    if not service.revoke_api_token(session, user, token_id):
+        raise HTTPException(404, _("No such token."))
+    return RedirectResponse("/account", status_code=303)

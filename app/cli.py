@@ -1,0 +1,190 @@
+"""The `commission` command: demo, serve, database, instructors and scenario files."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic.config import Config
+
+from app.config import ROOT_DIR, get_settings
+
+cli = typer.Typer(help="Commission: a simulated US-China bilateral commission for the seminar room.")
+db_cli = typer.Typer(help="Database migrations.")
+scenario_cli = typer.Typer(help="Scenario files (YAML or JSON).")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(scenario_cli, name="scenario")
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def alembic_config() -> Config:
+    config = Config(str(ROOT_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT_DIR / "migrations"))
+    return config
+
+
+def upgrade_database() -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (same as `alembic upgrade head`)."""
+    upgrade_database()
+    typer.echo("Database is up to date.")
+
+
+@cli.command()
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the app (run `commission db upgrade` first)."""
+    _serve(host, port)
+
+
+@cli.command()
+def demo(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only; do not serve.")] = False,
+) -> None:
+    """Migrate, load the built-in scenario and demo accounts if absent, print logins, serve."""
+    from app.commissions.service import format_join_code
+    from app.db import session_scope
+    from app.demo import DEMO_PASSWORD, ensure_demo
+
+    upgrade_database()
+    with session_scope() as session:
+        commission, logins = ensure_demo(session)
+        join_code = format_join_code(commission.join_code)
+        commission_id = commission.id
+    url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
+    typer.echo("")
+    typer.echo(f"Commission is ready at {url}")
+    typer.echo(f"Demo commission: {url}/commissions/{commission_id}   join code: {join_code}")
+    typer.echo(f"Every demo account's password is: {DEMO_PASSWORD}")
+    for login in logins:
+        typer.echo(f"  {login.username:<14} {login.display_name:<18} {login.seat}")
+    typer.echo("")
+    if not no_serve:
+        _serve(host, port)
+
+
+@cli.command("create-instructor")
+def create_instructor(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    display_name: Annotated[str, typer.Option("--name", help="Name shown to others.")] = "",
+    password: Annotated[
+        str | None, typer.Option(help="Password; asked for when omitted.", hidden=True)
+    ] = None,
+) -> None:
+    """Create an instructor account, or make an existing account an instructor."""
+    from sqlalchemy import select
+
+    from app.accounts import service as accounts
+    from app.accounts.models import User
+    from app.accounts.rules import normalize_username, password_problem, username_problem
+    from app.db import session_scope
+
+    name = normalize_username(username)
+    if problem := username_problem(name):
+        typer.echo(f"Sign-in name: {problem}", err=True)
+        raise typer.Exit(2)
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.username == name))
+        if user is not None:
+            user.is_instructor = True
+            typer.echo(f"{name} is now an instructor.")
+            return
+        if password is None:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Repeat password: ") != password:
+                typer.echo("The passwords differ.", err=True)
+                raise typer.Exit(2)
+        if problem := password_problem(password):
+            typer.echo(f"Password: {problem}", err=True)
+            raise typer.Exit(2)
+        accounts.create_user(
+            session,
+            username=name,
+            display_name=display_name.strip() or name,
+            password=password,
+            is_instructor=True,
+        )
+    typer.echo(f"Instructor {name} created.")
+
+
+@scenario_cli.command("export")
+def scenario_export(
+    slug: Annotated[str, typer.Argument(help="The scenario's slug, e.g. cooling-off.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File; default stdout.")] = None,
+    json_format: Annotated[bool, typer.Option("--json", help="JSON instead of YAML.")] = False,
+) -> None:
+    """Write a scenario to one YAML (or JSON) file."""
+    from app.db import session_scope
+    from app.scenarios import service as scenarios
+
+    with session_scope(write=False) as session:
+        scenario = scenarios.find_scenario_by_slug(session, slug)
+        if scenario is None:
+            typer.echo(f"No scenario with the slug '{slug}'.", err=True)
+            raise typer.Exit(1)
+        text = scenarios.dump_scenario_file(
+            scenarios.scenario_to_file(scenario), "json" if json_format else "yaml"
+        )
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}", err=True)
+
+
+@scenario_cli.command("import")
+def scenario_import(
+    path: Annotated[Path, typer.Argument(help="A scenario file (YAML or JSON).")],
+    slug: Annotated[str | None, typer.Option(help="Store under this slug instead.")] = None,
+) -> None:
+    """Read a scenario file, validate it and store it."""
+    from app.db import session_scope
+    from app.scenarios import service as scenarios
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        typer.echo(f"Cannot read {path}: {error}", err=True)
+        raise typer.Exit(1) from error
+    try:
+        spec = scenarios.parse_scenario_file(text)
+    except scenarios.ScenarioFileError as error:
+        typer.echo(f"{path} is not a valid scenario:", err=True)
+        for problem in error.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from error
+    try:
+        with session_scope() as session:
+            scenario = scenarios.create_scenario(session, spec, slug=slug)
+            typer.echo(f"Imported scenario '{scenario.title}' as {scenario.slug}.")
+    except scenarios.ScenarioExists as error:
+        typer.echo(f"{error} Use --slug to store it under another name.", err=True)
+        raise typer.Exit(1) from error
+
+
+@cli.callback()
+def main() -> None:
+    """Settings come from the environment and an optional .env file (DATABASE_URL, SECRET_KEY, …)."""
+    get_settings()
+
+
+if __name__ == "__main__":
+    cli()

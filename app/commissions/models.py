@@ -1,0 +1,187 @@
+"""A commission: one run of a scenario for one class, with its delegations, groups and roster."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.commissions.rules import DELEGATION_STATUSES, PARTICIPANT_ROLES, STATUSES, VISIBILITIES
+from app.db import Base, one_of, utcnow
+from app.proposals.rules import SPONSORSHIP_RULES
+from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
+
+
+class Commission(Base):
+    __tablename__ = "commissions"
+    __table_args__ = (
+        one_of("status", STATUSES),
+        one_of("charter_visibility", VISIBILITIES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    public_briefing: Mapped[str] = mapped_column(Text, default="")
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="setup")
+    charter_visibility: Mapped[str] = mapped_column(String(10), default="private")
+    # Outside the commission, words are attributed to a delegation and sector, never a person.
+    chatham_house: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    concluded_at: Mapped[datetime | None]
+
+    delegations: Mapped[list[Delegation]] = relationship(
+        back_populates="commission", lazy="raise", order_by="Delegation.position"
+    )
+    sectors: Mapped[list[Sector]] = relationship(
+        back_populates="commission", lazy="raise", order_by="Sector.position"
+    )
+    working_groups: Mapped[list[WorkingGroup]] = relationship(
+        back_populates="commission", lazy="raise", order_by="WorkingGroup.position"
+    )
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="commission", lazy="raise"
+    )
+
+
+class Delegation(Base):
+    __tablename__ = "delegations"
+    __table_args__ = (UniqueConstraint("commission_id", "code"), one_of("status", DELEGATION_STATUSES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(10), default="member")
+    brief: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    commission: Mapped[Commission] = relationship(back_populates="delegations", lazy="raise")
+
+
+class Sector(Base):
+    __tablename__ = "sectors"
+    __table_args__ = (UniqueConstraint("commission_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    commission: Mapped[Commission] = relationship(back_populates="sectors", lazy="raise")
+
+
+class WorkingGroup(Base):
+    """One pillar of a commission, with the rules in force for its proposals."""
+
+    __tablename__ = "working_groups"
+    __table_args__ = (
+        UniqueConstraint("commission_id", "code"),
+        UniqueConstraint("commission_id", "pillar"),
+        one_of("voting_rule", VOTING_RULES),
+        one_of("ballot_unit", BALLOT_UNITS),
+        one_of("ballot_type", BALLOT_TYPES),
+        one_of("sponsorship", SPONSORSHIP_RULES),
+        CheckConstraint("quorum >= 0 AND quorum <= 1", name="quorum_share"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(8))
+    pillar: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+    mandate: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    voting_rule: Mapped[str] = mapped_column(String(20), default="double_majority")
+    quorum: Mapped[float] = mapped_column(default=0.5)
+    ballot_unit: Mapped[str] = mapped_column(String(12), default="delegate")
+    ballot_type: Mapped[str] = mapped_column(String(12), default="roll_call")
+    sponsorship: Mapped[str] = mapped_column(String(30), default="every_member_delegation")
+    hide_running_tally: Mapped[bool] = mapped_column(default=False)
+    chairs_move_stages: Mapped[bool] = mapped_column(default=True)
+
+    commission: Mapped[Commission] = relationship(back_populates="working_groups", lazy="raise")
+    memberships: Mapped[list[WorkingGroupMembership]] = relationship(
+        back_populates="working_group", lazy="raise"
+    )
+
+
+class RoleBrief(Base):
+    """A private brief in this commission: copied from the scenario or written on the spot."""
+
+    __tablename__ = "role_briefs"
+    __table_args__ = (UniqueConstraint("commission_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    delegation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegations.id", ondelete="SET NULL")
+    )
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    red_lines: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Participant(Base):
+    """A user in a commission, with a role and, for delegates, a seat."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("commission_id", "user_id"),
+        one_of("role", PARTICIPANT_ROLES),
+        CheckConstraint(
+            "NOT is_head_of_delegation OR delegation_id IS NOT NULL", name="head_has_delegation"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12), default="delegate")
+    delegation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegations.id", ondelete="SET NULL"), index=True
+    )
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    role_brief_id: Mapped[int | None] = mapped_column(
+        ForeignKey("role_briefs.id", ondelete="SET NULL")
+    )
+    is_head_of_delegation: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    commission: Mapped[Commission] = relationship(back_populates="participants", lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise")
+    delegation: Mapped[Delegation | None] = relationship(lazy="raise")
+    sector: Mapped[Sector | None] = relationship(lazy="raise")
+    role_brief: Mapped[RoleBrief | None] = relationship(lazy="raise")
+    memberships: Mapped[list[WorkingGroupMembership]] = relationship(
+        back_populates="participant", lazy="raise"
+    )
+
+
+class WorkingGroupMembership(Base):
+    __tablename__ = "working_group_memberships"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    working_group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    is_co_chair: Mapped[bool] = mapped_column(default=False)
+
+    participant: Mapped[Participant] = relationship(back_populates="memberships", lazy="raise")
+    working_group: Mapped[WorkingGroup] = relationship(back_populates="memberships", lazy="raise")

@@ -1,0 +1,120 @@
+"""Home, joining with a code, and the commission overview."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import service as accounts
+from app.accounts.auth import OptionalUser, SignInRequired, set_session_cookie
+from app.accounts.routes import client_address
+from app.accounts.rules import normalize_username, password_problem, username_problem
+from app.commissions import rules, service
+from app.config import get_settings
+from app.db import SessionDep
+from app.forms import FormState
+from app.i18n import gettext as _
+from app.web import render
+
+router = APIRouter()
+
+
+@router.get("/", name="home")
+def home(request: Request, session: SessionDep, user: OptionalUser) -> Response:
+    entries = service.commissions_of(session, user) if user else []
+    return render(request, "commissions/home.html", {"entries": entries})
+
+
+def _join_context(form: FormState) -> dict[str, object]:
+    return {"values": form.values, "errors": form.errors}
+
+
+@router.get("/join", name="join")
+def join_page(request: Request, user: OptionalUser, code: str = "") -> Response:
+    return render(request, "commissions/join.html", _join_context(FormState(values={"code": code})))
+
+
+@router.post("/join")
+def join(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    code: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    settings = get_settings()
+    form = FormState(values={"code": code, "display_name": display_name, "username": username})
+    client = client_address(request)
+    # Guessing join codes counts against the same limit as guessing passwords.
+    if not accounts.sign_in_permitted(session, settings, "join-code", client):
+        form.error("code", _("Too many wrong join codes. Wait a few minutes and try again."))
+        return render(request, "commissions/join.html", _join_context(form), status_code=429)
+    commission = service.find_by_join_code(session, code)
+    if not code.strip():
+        form.error("code", _("Enter the join code your instructor gave you."))
+    elif commission is None:
+        accounts.record_failed_sign_in(session, "join-code", client)
+        form.error("code", _("No commission has that join code. Check it with your instructor."))
+    elif commission.status == "concluded":
+        form.error("code", _("This commission has concluded and takes no new members."))
+
+    name = normalize_username(username)
+    if user is None:
+        display = display_name.strip()
+        if not display:
+            form.error("display_name", _("Enter the name others will see."))
+        elif len(display) > 80:
+            form.error("display_name", _("Use at most 80 characters."))
+        if problem := username_problem(name):
+            form.error("username", _(problem))
+        elif accounts.username_taken(session, name):
+            form.error("username", _("That sign-in name is taken. Choose another."))
+        if problem := password_problem(password):
+            form.error("password", _(problem))
+    if not form.ok or commission is None:
+        return render(request, "commissions/join.html", _join_context(form), status_code=400)
+
+    response = RedirectResponse(f"/commissions/{commission.id}", status_code=303)
+    if user is None:
+        try:
+            with session.begin_nested():
+                user = accounts.create_user(
+                    session, username=name, display_name=display_name.strip(), password=password
+                )
+        except IntegrityError:
+            # Someone took the name between our check and the insert.
+            form.error("username", _("That sign-in name is taken. Choose another."))
+            return render(request, "commissions/join.html", _join_context(form), status_code=400)
+        new = accounts.start_session(session, user, settings, request.headers.get("user-agent"))
+        set_session_cookie(response, new.token)
+    service.join_commission(session, commission, user)
+    return response
+
+
+@router.get("/commissions/{commission_id}", name="commission_overview")
+def overview(
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: int
+) -> Response:
+    if user is None:
+        raise SignInRequired(request.url.path)
+    data = service.load_overview(session, commission_id, user)
+    if data is None:
+        raise HTTPException(404, _("There is no commission here."))
+    if not rules.can_view_commission(data.viewer):
+        raise HTTPException(
+            403, _("Only members of this commission can see it. Ask your instructor for the code.")
+        )
+    return render(
+        request,
+        "commissions/overview.html",
+        {
+            "overview": data,
+            "join_code": service.format_join_code(data.commission.join_code),
+            "can_read_delegation_brief": rules.can_read_delegation_brief,
+        },
+    )

@@ -1,0 +1,285 @@
+"""Opening, joining and reading commissions. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.accounts.models import User
+from app.commissions.models import (
+    Commission,
+    Delegation,
+    Participant,
+    RoleBrief,
+    Sector,
+    WorkingGroup,
+)
+from app.commissions.rules import NOBODY, Viewer
+from app.db import utcnow
+from app.injects.models import Inject
+from app.scenarios.models import Scenario
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalize_join_code(raw: str) -> str:
+    return re.sub(r"[\s-]", "", raw).upper()
+
+
+def format_join_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
+
+
+def open_commission(session: Session, scenario: Scenario, title: str, instructor: User) -> Commission:
+    """A new commission with its own copy of the scenario, so later scenario edits do not touch it.
+
+    Needs the scenario loaded with all its parts (scenarios.service.load_scenario).
+    """
+    code = new_join_code()
+    while session.scalar(select(Commission.id).where(Commission.join_code == code)) is not None:
+        code = new_join_code()
+    commission = Commission(
+        scenario_id=scenario.id,
+        title=title,
+        public_briefing=scenario.public_briefing,
+        join_code=code,
+        created_by_id=instructor.id,
+    )
+    session.add(commission)
+    session.flush()
+    delegations = {
+        d.code: Delegation(
+            commission_id=commission.id,
+            code=d.code,
+            name=d.name,
+            status=d.status,
+            brief=d.brief,
+            position=d.position,
+        )
+        for d in scenario.delegations
+    }
+    sectors = {
+        s.code: Sector(
+            commission_id=commission.id,
+            code=s.code,
+            name=s.name,
+            description=s.description,
+            position=s.position,
+        )
+        for s in scenario.sectors
+    }
+    groups = {
+        g.code: WorkingGroup(
+            commission_id=commission.id,
+            code=g.code,
+            pillar=g.pillar,
+            name=g.name,
+            mandate=g.mandate,
+            position=g.position,
+            voting_rule=g.voting_rule,
+            quorum=g.quorum,
+            ballot_unit=g.ballot_unit,
+            ballot_type=g.ballot_type,
+            sponsorship=g.sponsorship,
+            hide_running_tally=g.hide_running_tally,
+            chairs_move_stages=g.chairs_move_stages,
+        )
+        for g in scenario.working_groups
+    }
+    session.add_all([*delegations.values(), *sectors.values(), *groups.values()])
+    session.flush()
+    session.add_all(
+        RoleBrief(
+            commission_id=commission.id,
+            code=r.code,
+            title=r.title,
+            delegation_id=delegations[r.delegation_code].id if r.delegation_code else None,
+            sector_id=sectors[r.sector_code].id if r.sector_code else None,
+            summary=r.summary,
+            goals=r.goals,
+            red_lines=r.red_lines,
+            position=r.position,
+        )
+        for r in scenario.role_briefs
+    )
+    session.add_all(
+        Inject(
+            commission_id=commission.id,
+            code=j.code,
+            title=j.title,
+            body=j.body,
+            working_group_id=groups[j.working_group_code].id if j.working_group_code else None,
+            target_delegation_id=delegations[j.delegation_code].id if j.delegation_code else None,
+            trigger=j.trigger,
+            idle_minutes=j.idle_minutes,
+            status="draft" if j.trigger == "manual" else "armed",
+        )
+        for j in scenario.injects
+    )
+    session.add(Participant(commission_id=commission.id, user_id=instructor.id, role="instructor"))
+    session.flush()
+    return commission
+
+
+def find_by_join_code(session: Session, raw_code: str) -> Commission | None:
+    code = normalize_join_code(raw_code)
+    if not code:
+        return None
+    return session.scalar(select(Commission).where(Commission.join_code == code))
+
+
+def participant_for(session: Session, commission_id: int, user: User | None) -> Participant | None:
+    if user is None:
+        return None
+    return session.scalar(
+        select(Participant).where(
+            Participant.commission_id == commission_id, Participant.user_id == user.id
+        )
+    )
+
+
+def join_commission(session: Session, commission: Commission, user: User) -> Participant:
+    """Seat a user as a delegate; joining twice returns the existing seat."""
+    existing = participant_for(session, commission.id, user)
+    if existing is not None:
+        return existing
+    participant = Participant(commission_id=commission.id, user_id=user.id, role="delegate")
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def start_session(commission: Commission) -> None:
+    commission.status = "in_session"
+    commission.opened_at = commission.opened_at or utcnow()
+
+
+def viewer_of(participant: Participant | None) -> Viewer:
+    if participant is None:
+        return NOBODY
+    return Viewer(
+        participant_id=participant.id,
+        role=participant.role,
+        delegation_id=participant.delegation_id,
+    )
+
+
+@dataclass
+class HomeEntry:
+    commission: Commission
+    participant: Participant
+
+
+def commissions_of(session: Session, user: User) -> list[HomeEntry]:
+    rows = session.execute(
+        select(Participant, Commission)
+        .join(Commission, Commission.id == Participant.commission_id)
+        .where(Participant.user_id == user.id)
+        .options(joinedload(Participant.delegation))
+        .order_by(Commission.created_at.desc())
+    ).all()
+    return [HomeEntry(commission=c, participant=p) for p, c in rows]
+
+
+@dataclass(frozen=True)
+class GroupSeat:
+    participant: Participant
+    is_co_chair: bool
+
+
+@dataclass
+class Overview:
+    """Everything the commission overview shows, loaded in a fixed number of queries."""
+
+    commission: Commission
+    viewer: Viewer
+    me: Participant | None
+    delegations: list[Delegation]
+    sectors: list[Sector]
+    working_groups: list[WorkingGroup]
+    participants: list[Participant]
+    seats_by_group: dict[int, list[GroupSeat]] = field(default_factory=dict)
+
+    def groups_of(self, participant: Participant) -> list[tuple[WorkingGroup, bool]]:
+        """The participant's working groups, each with whether they co-chair it."""
+        return [
+            (group, seat.is_co_chair)
+            for group in self.working_groups
+            for seat in self.seats_by_group.get(group.id, [])
+            if seat.participant.id == participant.id
+        ]
+
+
+def load_overview(session: Session, commission_id: int, user: User | None) -> Overview | None:
+    commission = session.scalar(
+        select(Commission)
+        .where(Commission.id == commission_id)
+        .options(
+            selectinload(Commission.delegations),
+            selectinload(Commission.sectors),
+            selectinload(Commission.working_groups),
+        )
+    )
+    if commission is None:
+        return None
+    participants = list(
+        session.scalars(
+            select(Participant)
+            .where(Participant.commission_id == commission_id)
+            .options(
+                joinedload(Participant.user),
+                joinedload(Participant.delegation),
+                joinedload(Participant.sector),
+                joinedload(Participant.role_brief),
+                selectinload(Participant.memberships),
+            )
+        )
+    )
+    me = next((p for p in participants if user is not None and p.user_id == user.id), None)
+    seats_by_group: dict[int, list[GroupSeat]] = {g.id: [] for g in commission.working_groups}
+    for participant in participants:
+        for membership in participant.memberships:
+            seats_by_group.setdefault(membership.working_group_id, []).append(
+                GroupSeat(participant, membership.is_co_chair)
+            )
+    participants.sort(
+        key=lambda p: (
+            p.role != "instructor",
+            p.delegation.position if p.delegation else 99,
+            not p.is_head_of_delegation,
+            p.user.display_name.lower(),
+        )
+    )
+    return Overview(
+        commission=commission,
+        viewer=viewer_of(me),
+        me=me,
+        delegations=list(commission.delegations),
+        sectors=list(commission.sectors),
+        working_groups=list(commission.working_groups),
+        participants=participants,
+        seats_by_group=seats_by_group,
+    )
+
+
+def assign_seat(
+    participant: Participant,
+    *,
+    delegation: Delegation | None,
+    sector: Sector | None,
+    role_brief: RoleBrief | None,
+    head_of_delegation: bool = False,
+) -> None:
+    participant.delegation_id = delegation.id if delegation else None
+    participant.sector_id = sector.id if sector else None
+    participant.role_brief_id = role_brief.id if role_brief else None
+    participant.is_head_of_delegation = head_of_delegation and delegation is not None

@@ -1,0 +1,31 @@
+"""Small helpers for plain HTML forms: what was typed comes back with a message per field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class FormState:
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def safe_next_url(raw: str | None, default: str = "/") -> str:
+    """Only same-site paths: never redirect a user to another host after sign-in."""
+    if not raw:
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or not raw.startswith("/") or raw.startswith("//"):
+        return default
+    if "\\" in raw:
+        return default
+    return raw

@@ -1,0 +1,107 @@
+"""create_app(): routers, static files, error pages and the middleware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.accounts import routes as account_routes
+from app.accounts.auth import SignInRequired, current_user
+from app.api import router as api_router
+from app.commissions import routes as commission_routes
+from app.config import ROOT_DIR, get_settings
+from app.i18n import gettext as _
+from app.web import RequestContextMiddleware, render, verify_csrf
+
+PAGE_ROUTERS = (account_routes.router, commission_routes.router)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status_code: int, message: str) -> Response:
+    titles = {
+        400: _("Something in the request is wrong"),
+        401: _("Please sign in"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Not allowed"),
+        409: _("Conflict"),
+        422: _("Something in the request is wrong"),
+        429: _("Too many requests"),
+    }
+    return render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "title": titles.get(status_code, _("Error")), "message": message},
+        status_code=status_code,
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = str(exc.detail) if exc.detail else _("Something went wrong.")
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+    return _error_page(request, exc.status_code, message)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems: list[dict[str, Any]] = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()
+    ]
+    if _is_api(request):
+        return JSONResponse(
+            {"detail": _("The request is not valid."), "errors": problems}, status_code=422
+        )
+    text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return _error_page(request, 400, text)
+
+
+async def sign_in_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if _is_api(request):
+        return JSONResponse({"detail": _("Sign in first.")}, status_code=401)
+    if request.headers.get("hx-request") == "true":
+        # A fragment request cannot follow a redirect into a full page; ask HTMX to navigate.
+        return Response(status_code=204, headers={"HX-Redirect": exc.location})
+    return RedirectResponse(exc.location, status_code=303)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    message = _("Something went wrong on our side. Nothing you typed was saved; try again.")
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=500)
+    return _error_page(request, 500, message)
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Commission",
+        summary="A seminar's simulated US-China bilateral commission on frontier technology.",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(Exception, server_error)
+    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+    page_dependencies = [Depends(current_user), Depends(verify_csrf)]
+    for router in PAGE_ROUTERS:
+        app.include_router(router, dependencies=page_dependencies)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,67 @@
+"""Every model, imported once so that Alembic and the app see the whole schema."""
+
+from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
+from app.activity.models import Activity
+from app.commissions.models import (
+    Commission,
+    Delegation,
+    Participant,
+    RoleBrief,
+    Sector,
+    WorkingGroup,
+    WorkingGroupMembership,
+)
+from app.db import Base
+from app.injects.models import Inject
+from app.norms.models import Norm
+from app.proposals.models import (
+    Amendment,
+    Argument,
+    CaucusMessage,
+    Proposal,
+    ProposalAuthor,
+    Revision,
+    Sponsorship,
+)
+from app.scenarios.models import (
+    Scenario,
+    ScenarioDelegation,
+    ScenarioInject,
+    ScenarioRoleBrief,
+    ScenarioSector,
+    ScenarioWorkingGroup,
+)
+from app.voting.models import Ballot, BallotReceipt
+
+__all__ = [
+    "Activity",
+    "Amendment",
+    "ApiToken",
+    "Argument",
+    "Ballot",
+    "BallotReceipt",
+    "Base",
+    "CaucusMessage",
+    "Commission",
+    "Delegation",
+    "Inject",
+    "LoginAttempt",
+    "Norm",
+    "Participant",
+    "Proposal",
+    "ProposalAuthor",
+    "Revision",
+    "RoleBrief",
+    "Scenario",
+    "ScenarioDelegation",
+    "ScenarioInject",
+    "ScenarioRoleBrief",
+    "ScenarioSector",
+    "ScenarioWorkingGroup",
+    "Sector",
+    "Sponsorship",
+    "User",
+    "UserSession",
+    "WorkingGroup",
+    "WorkingGroupMembership",
+]

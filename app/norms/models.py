@@ -1,0 +1,36 @@
+"""Norms: adopted proposals, numbered per pillar within a commission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+class Norm(Base):
+    __tablename__ = "norms"
+    __table_args__ = (
+        UniqueConstraint("commission_id", "code"),
+        UniqueConstraint("working_group_id", "number"),
+        UniqueConstraint("proposal_id"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    working_group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_groups.id", ondelete="CASCADE")
+    )
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    # Per delegation: {"US": {"yes": 4, "no": 1, "abstain": 0}, ...}; totals only for secret ballots.
+    tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    adopted_at: Mapped[datetime] = mapped_column(default=utcnow)

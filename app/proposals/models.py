@@ -1,0 +1,188 @@
+"""Norm proposals and everything said and written about them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.commissions.models import Participant, WorkingGroup
+from app.db import Base, one_of, utcnow
+from app.proposals.rules import AMENDMENT_STATUSES, SPONSORSHIP_STATUSES, STAGES, STANCES
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        one_of("stage", STAGES),
+        CheckConstraint("round >= 1", name="round_positive"),
+        CheckConstraint(
+            "stage NOT IN ('voting', 'adopted', 'rejected') OR vote_opened_at IS NOT NULL",
+            name="vote_opened_when_voted",
+        ),
+        CheckConstraint(
+            "stage NOT IN ('adopted', 'rejected') OR vote_closed_at IS NOT NULL",
+            name="vote_closed_when_decided",
+        ),
+        Index("ix_proposals_group_stage", "working_group_id", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(
+        ForeignKey("commissions.id", ondelete="CASCADE"), index=True
+    )
+    working_group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_groups.id", ondelete="CASCADE")
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(12), default="draft")
+    round: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    vote_opened_at: Mapped[datetime | None]
+    vote_deadline: Mapped[datetime | None]
+    vote_closed_at: Mapped[datetime | None]
+
+    working_group: Mapped[WorkingGroup] = relationship(lazy="raise")
+    authors: Mapped[list[ProposalAuthor]] = relationship(back_populates="proposal", lazy="raise")
+    sponsorships: Mapped[list[Sponsorship]] = relationship(
+        back_populates="proposal", lazy="raise"
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="proposal", lazy="raise", order_by="Revision.number"
+    )
+
+
+class ProposalAuthor(Base):
+    """An author (the drafter or a co-author) who may edit the proposal."""
+
+    __tablename__ = "proposal_authors"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="authors", lazy="raise")
+    participant: Mapped[Participant] = relationship(lazy="raise")
+
+
+class Sponsorship(Base):
+    __tablename__ = "sponsorships"
+    __table_args__ = (one_of("status", SPONSORSHIP_STATUSES),)
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="invited")
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime | None]
+
+    proposal: Mapped[Proposal] = relationship(back_populates="sponsorships", lazy="raise")
+    participant: Mapped[Participant] = relationship(lazy="raise")
+
+
+class Revision(Base):
+    """An immutable version of a proposal's text."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    # Set when the revision came from an accepted amendment, credited to the amendment's author.
+    amendment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("amendments.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="revisions", lazy="raise")
+
+
+class Amendment(Base):
+    __tablename__ = "amendments"
+    __table_args__ = (one_of("status", AMENDMENT_STATUSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(default=1)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    # The revision number (within this proposal) that the new text was written against.
+    base_revision_number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+
+class Argument(Base):
+    """A stance-tagged post in a proposal's debate; replies point at their parent."""
+
+    __tablename__ = "arguments"
+    __table_args__ = (
+        one_of("stance", STANCES),
+        CheckConstraint(
+            "(hidden_at IS NULL AND hidden_reason IS NULL)"
+            " OR (hidden_at IS NOT NULL AND hidden_reason IS NOT NULL)",
+            name="hidden_with_reason",
+        ),
+        Index("ix_arguments_proposal_created", "proposal_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("arguments.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    stance: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_at: Mapped[datetime | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CaucusMessage(Base):
+    """A message in a delegation's private room, for one working group or the whole delegation."""
+
+    __tablename__ = "caucus_messages"
+    __table_args__ = (Index("ix_caucus_messages_room", "delegation_id", "working_group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id", ondelete="CASCADE"))
+    working_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("working_groups.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

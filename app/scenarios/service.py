@@ -1,0 +1,232 @@
+"""Scenarios to and from their file, and the built-in "Cooling Off"."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.scenarios.models import (
+    Scenario,
+    ScenarioDelegation,
+    ScenarioInject,
+    ScenarioRoleBrief,
+    ScenarioSector,
+    ScenarioWorkingGroup,
+)
+from app.scenarios.schemas import (
+    DelegationSpec,
+    InjectSpec,
+    RoleBriefSpec,
+    ScenarioFile,
+    SectorSpec,
+    WorkingGroupRules,
+    WorkingGroupSpec,
+    describe_validation_error,
+)
+
+BUILTIN_SCENARIOS = ("cooling_off.yaml",)
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file that cannot be read; `problems` names each bad field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class ScenarioExists(ValueError):
+    pass
+
+
+def parse_scenario_file(text: str) -> ScenarioFile:
+    """Read YAML (JSON is YAML too) and validate it, naming the bad field on failure."""
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ScenarioFileError([f"The file is not valid YAML or JSON{where}."]) from error
+    if not isinstance(data, dict):
+        raise ScenarioFileError(["The file must hold one scenario: a mapping with a title."])
+    try:
+        return ScenarioFile.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioFileError(describe_validation_error(error)) from error
+
+
+def builtin_scenario_file(name: str = "cooling_off.yaml") -> ScenarioFile:
+    text = resources.files("app.scenarios").joinpath("builtin", name).read_text(encoding="utf-8")
+    return parse_scenario_file(text)
+
+
+def create_scenario(
+    session: Session,
+    spec: ScenarioFile,
+    *,
+    owner: User | None = None,
+    is_builtin: bool = False,
+    slug: str | None = None,
+) -> Scenario:
+    slug = slug or spec.slug
+    if session.scalar(select(Scenario.id).where(Scenario.slug == slug)) is not None:
+        raise ScenarioExists(f"A scenario with the slug '{slug}' already exists.")
+    scenario = Scenario(
+        slug=slug,
+        title=spec.title,
+        summary=spec.summary,
+        public_briefing=spec.public_briefing,
+        is_builtin=is_builtin,
+        owner_id=owner.id if owner else None,
+    )
+    scenario.working_groups = [
+        ScenarioWorkingGroup(
+            code=g.code,
+            pillar=g.pillar,
+            name=g.name,
+            mandate=g.mandate,
+            position=i,
+            **g.rules.model_dump(),
+        )
+        for i, g in enumerate(spec.working_groups)
+    ]
+    scenario.delegations = [
+        ScenarioDelegation(code=d.code, name=d.name, status=d.status, brief=d.brief, position=i)
+        for i, d in enumerate(spec.delegations)
+    ]
+    scenario.sectors = [
+        ScenarioSector(code=s.code, name=s.name, description=s.description, position=i)
+        for i, s in enumerate(spec.sectors)
+    ]
+    scenario.role_briefs = [
+        ScenarioRoleBrief(
+            code=r.code,
+            title=r.title,
+            delegation_code=r.delegation,
+            sector_code=r.sector,
+            summary=r.summary,
+            goals=r.goals,
+            red_lines=r.red_lines,
+            position=i,
+        )
+        for i, r in enumerate(spec.role_briefs)
+    ]
+    scenario.injects = [
+        ScenarioInject(
+            code=j.code,
+            title=j.title,
+            body=j.body,
+            working_group_code=j.working_group,
+            delegation_code=j.delegation,
+            trigger=j.trigger,
+            idle_minutes=j.idle_minutes,
+            position=i,
+        )
+        for i, j in enumerate(spec.injects)
+    ]
+    session.add(scenario)
+    session.flush()
+    return scenario
+
+
+def load_scenario(session: Session, scenario_id: int) -> Scenario | None:
+    return session.scalar(
+        select(Scenario)
+        .where(Scenario.id == scenario_id)
+        .options(
+            selectinload(Scenario.working_groups),
+            selectinload(Scenario.delegations),
+            selectinload(Scenario.sectors),
+            selectinload(Scenario.role_briefs),
+            selectinload(Scenario.injects),
+        )
+    )
+
+
+def find_scenario_by_slug(session: Session, slug: str) -> Scenario | None:
+    scenario_id = session.scalar(select(Scenario.id).where(Scenario.slug == slug))
+    return load_scenario(session, scenario_id) if scenario_id is not None else None
+
+
+def scenario_to_file(scenario: Scenario) -> ScenarioFile:
+    """The scenario as its file; needs the scenario loaded with load_scenario()."""
+    return ScenarioFile(
+        slug=scenario.slug,
+        title=scenario.title,
+        summary=scenario.summary,
+        public_briefing=scenario.public_briefing,
+        working_groups=[
+            WorkingGroupSpec(
+                code=g.code,
+                pillar=g.pillar,
+                name=g.name,
+                mandate=g.mandate,
+                rules=WorkingGroupRules(
+                    voting_rule=g.voting_rule,  # type: ignore[arg-type]
+                    quorum=g.quorum,
+                    ballot_unit=g.ballot_unit,  # type: ignore[arg-type]
+                    ballot_type=g.ballot_type,  # type: ignore[arg-type]
+                    sponsorship=g.sponsorship,  # type: ignore[arg-type]
+                    hide_running_tally=g.hide_running_tally,
+                    chairs_move_stages=g.chairs_move_stages,
+                ),
+            )
+            for g in scenario.working_groups
+        ],
+        delegations=[
+            DelegationSpec(code=d.code, name=d.name, status=d.status, brief=d.brief)  # type: ignore[arg-type]
+            for d in scenario.delegations
+        ],
+        sectors=[
+            SectorSpec(code=s.code, name=s.name, description=s.description)
+            for s in scenario.sectors
+        ],
+        role_briefs=[
+            RoleBriefSpec(
+                code=r.code,
+                title=r.title,
+                delegation=r.delegation_code,
+                sector=r.sector_code,
+                summary=r.summary,
+                goals=r.goals,
+                red_lines=r.red_lines,
+            )
+            for r in scenario.role_briefs
+        ],
+        injects=[
+            InjectSpec(
+                code=j.code,
+                title=j.title,
+                body=j.body,
+                working_group=j.working_group_code,
+                delegation=j.delegation_code,
+                trigger=j.trigger,  # type: ignore[arg-type]
+                idle_minutes=j.idle_minutes,
+            )
+            for j in scenario.injects
+        ],
+    )
+
+
+def dump_scenario_file(spec: ScenarioFile, fmt: str = "yaml") -> str:
+    data = spec.model_dump(mode="json")
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def ensure_builtin_scenarios(session: Session) -> list[Scenario]:
+    """Load each built-in scenario that is not in the database yet; returns those loaded."""
+    loaded = []
+    for name in BUILTIN_SCENARIOS:
+        spec = builtin_scenario_file(name)
+        if session.scalar(select(Scenario.id).where(Scenario.slug == spec.slug)) is None:
+            loaded.append(create_scenario(session, spec, is_builtin=True))
+    return loaded

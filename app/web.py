@@ -1,0 +1,179 @@
+"""The one template environment, rendering helpers, CSRF and the request-context middleware."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from http.cookies import SimpleCookie
+from typing import Any
+
+from fastapi import HTTPException, Request
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import ROOT_DIR, get_settings
+from app.i18n import current_locale, gettext, negotiate_locale, ngettext
+from app.markdown import render_markdown
+
+CSRF_COOKIE = "commission_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(ROOT_DIR / "templates")),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["markdown"] = render_markdown
+    env.filters["datetime"] = _format_datetime
+    return env
+
+
+templates = Jinja2Blocks(env=build_environment())
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def csrf_seed(request: Request) -> str:
+    """The secret a page's CSRF token is derived from: the session's, or the visitor cookie's."""
+    secret = getattr(request.state, "csrf_secret", None)
+    return str(secret if secret is not None else request.state.csrf_anon)
+
+
+def csrf_token(request: Request) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, csrf_seed(request).encode(), hashlib.sha256).hexdigest()
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse an unsafe request from a page unless it carries this visitor's CSRF token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    submitted = request.headers.get(CSRF_HEADER)
+    if not submitted:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else None
+    if not submitted or not hmac.compare_digest(submitted, csrf_token(request)):
+        raise HTTPException(
+            status_code=403,
+            detail=gettext(
+                "This form has expired or did not come from this site. "
+                "Reload the page and try again."
+            ),
+        )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Render a page, or only its named block when HTMX asks for a fragment."""
+    full_context: dict[str, Any] = {
+        "request": request,
+        "current_user": getattr(request.state, "signed_in", None),
+        "csrf_token": csrf_token(request),
+        "csrf_field": CSRF_FIELD,
+        "locale": current_locale.get(),
+        "is_htmx": is_htmx(request),
+        "errors": {},
+        "values": {},
+    }
+    full_context.update(context or {})
+    if block is not None and is_htmx(request):
+        return templates.TemplateResponse(
+            request, name, full_context, status_code=status_code, headers=headers, block_name=block
+        )
+    return templates.TemplateResponse(
+        request, name, full_context, status_code=status_code, headers=headers
+    )
+
+
+class RequestContextMiddleware:
+    """Per request: the locale, a CSRF cookie for visitors, and the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        cookies = SimpleCookie()
+        try:
+            cookies.load(headers.get("cookie", ""))
+        except Exception:  # noqa: BLE001 - a malformed cookie header is treated as no cookies
+            cookies = SimpleCookie()
+        anon = cookies[CSRF_COOKIE].value if CSRF_COOKIE in cookies else ""
+        new_anon = not (16 <= len(anon) <= 64 and anon.isalnum())
+        if new_anon:
+            anon = secrets.token_hex(16)
+        scope.setdefault("state", {})["csrf_anon"] = anon
+        token = current_locale.set(negotiate_locale(headers.get("accept-language")))
+        settings = get_settings()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    response_headers.setdefault(name, value)
+                if new_anon:
+                    cookie = f"{CSRF_COOKIE}={anon}; Path=/; HttpOnly; SameSite=Lax"
+                    if settings.secure_cookies:
+                        cookie += "; Secure"
+                    response_headers.append("set-cookie", cookie)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            current_locale.reset(token)

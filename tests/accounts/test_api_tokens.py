@@ -1,0 +1,78 @@
+"""Personal API tokens: created on the account page, used as bearer tokens, revocable."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import ApiToken
+from tests.conftest import Cast, csrf_from, make_user, post_form, sign_in
+
+
+def create_token(client: TestClient, name: str = "roster sync") -> str:
+    page = post_form(client, "/account", "/account/tokens", {"name": name})
+    assert page.status_code == 200
+    match = re.search(r"(cmt_[A-Za-z0-9_-]+)", page.text)
+    assert match
+    return match.group(1)
+
+
+def test_token_is_shown_once_and_stored_hashed(client: TestClient, db: Session) -> None:
+    make_user(db, "kim")
+    sign_in(client, "kim")
+    token = create_token(client)
+    assert token not in db.scalars(select(ApiToken.token_hash)).all()
+    assert token not in client.get("/account").text
+
+
+def test_bearer_token_reads_the_api(client: TestClient, cast: Cast) -> None:
+    sign_in(client, "ursula")
+    token = create_token(client)
+    client.cookies.clear()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json()["username"] == "ursula"
+    listing = client.get("/api/v1/commissions", headers={"Authorization": f"Bearer {token}"})
+    assert [c["title"] for c in listing.json()] == ["Seminar A"]
+
+
+def test_revoked_token_stops_working(client: TestClient, db: Session) -> None:
+    make_user(db, "lee")
+    sign_in(client, "lee")
+    token = create_token(client)
+    token_id = db.scalar(select(ApiToken.id))
+    page = client.get("/account").text
+    response = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_cannot_revoke_someone_elses_token(client: TestClient, db: Session) -> None:
+    make_user(db, "max")
+    sign_in(client, "max")
+    create_token(client)
+    token_id = db.scalar(select(ApiToken.id))
+    client.cookies.clear()
+    make_user(db, "ned")
+    sign_in(client, "ned")
+    page = client.get("/account").text
+    response = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 404
+    assert db.scalar(select(ApiToken.revoked_at)) is None
+
+
+def test_empty_token_name_is_explained(client: TestClient, db: Session) -> None:
+    make_user(db, "olga")
+    sign_in(client, "olga")
+    page = post_form(client, "/account", "/account/tokens", {"name": "  "})
+    assert page.status_code == 400
+    assert "Name the token" in page.text
+
+
+def test_account_page_needs_sign_in(client: TestClient) -> None:
+    response = client.get("/account")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/sign-in?next=/account")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from app.accounts.rules import (
+    normalize_username,
+    password_problem,
+    sign_in_allowed,
+    username_problem,
+)
+
+
+@pytest.mark.parametrize("name", ["abc", "us-state", "li.wei", "a_b_c", "x" * 40])
+def test_good_usernames(name: str) -> None:
+    assert username_problem(name) is None
+
+
+@pytest.mark.parametrize("name", ["", "ab", "-abc", "has space", "UPPER", "x" * 41, "名字"])
+def test_bad_usernames(name: str) -> None:
+    assert username_problem(name) is not None
+
+
+def test_usernames_are_case_and_space_insensitive() -> None:
+    assert normalize_username("  Li.Wei ") == "li.wei"
+
+
+def test_password_length_bounds() -> None:
+    assert password_problem("short") is not None
+    assert password_problem("long enough") is None
+    assert password_problem("x" * 257) is not None
+
+
+def test_rate_limit_counts_names_and_clients_separately() -> None:
+    assert sign_in_allowed(4, 0, max_per_name=5, max_per_client=30)
+    assert not sign_in_allowed(5, 0, max_per_name=5, max_per_client=30)
+    assert not sign_in_allowed(0, 30, max_per_name=5, max_per_client=30)

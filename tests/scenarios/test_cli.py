@@ -1,0 +1,88 @@
+"""The `commission` command against its own throwaway SQLite database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from app.accounts.models import User
+from app.cli import cli
+from app.commissions.models import Commission, Participant
+from app.config import get_settings
+from app.db import get_engine, session_scope
+from app.scenarios.models import Scenario
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path) -> Iterator[Path]:
+    """Point the app's settings at a fresh SQLite file for the duration of a test."""
+    path = tmp_path / "cli.db"
+    previous = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    get_settings.cache_clear()
+    yield path
+    get_engine(get_settings().database_url).dispose()
+    os.environ["DATABASE_URL"] = previous
+    get_settings.cache_clear()
+
+
+def test_demo_prepares_everything_and_is_idempotent(cli_database: Path) -> None:
+    first = runner.invoke(cli, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "join code:" in first.output
+    assert "instructor" in first.output and "demo-password" in first.output
+    second = runner.invoke(cli, ["demo", "--no-serve"])
+    assert second.exit_code == 0, second.output
+    with session_scope(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Commission)) == 1
+        assert session.scalar(select(func.count()).select_from(Scenario)) == 1
+        seated = session.scalar(
+            select(func.count()).select_from(Participant).where(Participant.role_brief_id.is_not(None))
+        )
+        assert seated == 10
+
+
+def test_create_instructor_then_promote(cli_database: Path) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    made = runner.invoke(cli, ["create-instructor", "prof.x", "--name", "Prof X", "--password", "long enough pw"])
+    assert made.exit_code == 0, made.output
+    with session_scope(write=False) as session:
+        user = session.scalar(select(User).where(User.username == "prof.x"))
+        assert user is not None and user.is_instructor and user.display_name == "Prof X"
+    bad = runner.invoke(cli, ["create-instructor", "X", "--password", "short"])
+    assert bad.exit_code == 2
+
+
+def test_scenario_export_and_import_round_trip(cli_database: Path, tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["demo", "--no-serve"]).exit_code == 0
+    out = tmp_path / "cooling.yaml"
+    exported = runner.invoke(cli, ["scenario", "export", "cooling-off", "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert yaml.safe_load(out.read_text())["title"] == "Cooling Off"
+    clash = runner.invoke(cli, ["scenario", "import", str(out)])
+    assert clash.exit_code == 1
+    assert "already exists" in clash.output
+    imported = runner.invoke(cli, ["scenario", "import", str(out), "--slug", "cooling-off-b"])
+    assert imported.exit_code == 0, imported.output
+    json_out = runner.invoke(cli, ["scenario", "export", "cooling-off-b", "--json"])
+    assert json_out.exit_code == 0 and '"title": "Cooling Off"' in json_out.output
+
+
+def test_import_names_the_bad_field(cli_database: Path, tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "slug: x\ntitle: X\nworking_groups: [{code: FT, pillar: ft, name: FT, rules: {quorum: 2}}]\n"
+        "delegations: [{code: A, name: A}, {code: B, name: B}]\n"
+    )
+    result = runner.invoke(cli, ["scenario", "import", str(bad)])
+    assert result.exit_code == 1
+    assert "working_groups.0.rules.quorum" in result.output

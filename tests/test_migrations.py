@@ -1,0 +1,86 @@
+"""Migrations go up, down and up again, and agree with the models (`alembic check`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from app.cli import alembic_config
+from app.config import ROOT_DIR, normalize_database_url
+from app.models import Base
+from tests.conftest import TEST_DATABASE_URL, ensure_postgres_database, is_postgres
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, separate from the suite's own."""
+    if not is_postgres():
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    url = make_url(normalize_database_url(TEST_DATABASE_URL)).set(
+        database=(make_url(normalize_database_url(TEST_DATABASE_URL)).database or "") + "_migrations"
+    )
+    rendered = url.render_as_string(hide_password=False)
+    ensure_postgres_database(rendered)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield rendered
+
+
+def config_for(url: str):  # type: ignore[no-untyped-def]
+    config = alembic_config()
+    config.attributes["configure_logging"] = False
+    config.set_main_option("sqlalchemy.url", normalize_database_url(url))
+    return config
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(normalize_database_url(url))
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
+    config = config_for(scratch_url)
+    command.upgrade(config, "head")
+    assert tables(scratch_url) == set(Base.metadata.tables)
+    command.downgrade(config, "base")
+    assert tables(scratch_url) == set()
+    command.upgrade(config, "head")
+    assert tables(scratch_url) == set(Base.metadata.tables)
+
+
+def test_models_and_migrations_agree(scratch_url: str) -> None:
+    command.upgrade(config_for(scratch_url), "head")
+    engine = create_engine(normalize_database_url(scratch_url))
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "target_metadata": Base.metadata}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_alembic_works_from_the_repository_root(scratch_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": scratch_url}
+    alembic = Path(sys.executable).with_name("alembic")
+    for args in (["upgrade", "head"], ["check"]):
+        result = subprocess.run(
+            [str(alembic), *args], cwd=ROOT_DIR, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
