@@ -12,7 +12,9 @@ from alembic.config import Config
 
 from app.config import ROOT_DIR, get_settings
 
-cli = typer.Typer(help="Commission: a simulated US-China bilateral commission for the seminar room.")
+cli = typer.Typer(
+    help="Commission: a simulated US-China bilateral commission for the seminar room."
+)
 db_cli = typer.Typer(help="Database migrations.")
 scenario_cli = typer.Typer(help="Scenario files (YAML or JSON).")
 cli.add_typer(db_cli, name="db")
@@ -57,7 +59,9 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
 def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only; do not serve.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Prepare only; do not serve.")
+    ] = False,
 ) -> None:
     """Migrate, load the built-in scenario and demo accounts if absent, print logins, serve."""
     from app.commissions.service import format_join_code
@@ -128,7 +132,9 @@ def create_instructor(
 @scenario_cli.command("export")
 def scenario_export(
     slug: Annotated[str, typer.Argument(help="The scenario's slug, e.g. cooling-off.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File; default stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File; default stdout.")
+    ] = None,
     json_format: Annotated[bool, typer.Option("--json", help="JSON instead of YAML.")] = False,
 ) -> None:
     """Write a scenario to one YAML (or JSON) file."""
@@ -182,7 +188,7 @@ def scenario_import(
 
 @cli.callback()
 def main() -> None:
-    """Settings come from the environment and an optional .env file (DATABASE_URL, SECRET_KEY, …)."""
+    """Settings come from the environment and an optional .env (DATABASE_URL, SECRET_KEY, …)."""
     get_settings()
 
 

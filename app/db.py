@@ -57,7 +57,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - read by SQLAlchemy
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -105,9 +105,9 @@ def _session_factory(url: str) -> sessionmaker[Session]:
 def session_scope(*, write: bool = True) -> Iterator[Session]:
     """A unit of work outside a request (CLI, scripts): commit on success, roll back on error."""
     engine = get_engine(get_settings().database_url)
-    with Session(bind=writing(engine) if write else engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    bind = writing(engine) if write else engine
+    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 def get_session(request: Request) -> Iterator[Session]:

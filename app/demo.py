@@ -1,4 +1,4 @@
-"""The demo: the built-in scenario, an instructor, a class of delegates and a commission in session."""
+"""The demo: the built-in scenario, an instructor, ten delegates and a commission in session."""
 
 from __future__ import annotations
 
@@ -60,18 +60,25 @@ def ensure_demo(session: Session) -> tuple[Commission, list[DemoLogin]]:
     if commission is None:
         scenario = scenarios.find_scenario_by_slug(session, "cooling-off")
         assert scenario is not None
-        commission = commissions.open_commission(session, scenario, DEMO_COMMISSION_TITLE, instructor)
+        commission = commissions.open_commission(
+            session, scenario, DEMO_COMMISSION_TITLE, instructor
+        )
         commissions.start_session(commission)
     delegations = {
         d.code: d
-        for d in session.scalars(select(Delegation).where(Delegation.commission_id == commission.id))
+        for d in session.scalars(
+            select(Delegation).where(Delegation.commission_id == commission.id)
+        )
     }
     sectors = {
-        s.code: s for s in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
+        s.code: s
+        for s in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
     }
     groups = {
         g.code: g
-        for g in session.scalars(select(WorkingGroup).where(WorkingGroup.commission_id == commission.id))
+        for g in session.scalars(
+            select(WorkingGroup).where(WorkingGroup.commission_id == commission.id)
+        )
     }
     briefs = {
         b.code: b

@@ -1,4 +1,4 @@
-"""Translations: every user-facing string goes through gettext (Babel catalogs under translations/)."""
+"""Translations: every user-facing string goes through gettext (catalogs under translations/)."""
 
 from __future__ import annotations
 

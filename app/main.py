@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import apidocs
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user
 from app.api import router as api_router
@@ -39,7 +40,11 @@ def _error_page(request: Request, status_code: int, message: str) -> Response:
     return render(
         request,
         "errors/error.html",
-        {"status_code": status_code, "title": titles.get(status_code, _("Error")), "message": message},
+        {
+            "status_code": status_code,
+            "title": titles.get(status_code, _("Error")),
+            "message": message,
+        },
         status_code=status_code,
     )
 
@@ -88,7 +93,7 @@ def create_app() -> FastAPI:
         title="Commission",
         summary="A seminar's simulated US-China bilateral commission on frontier technology.",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -104,4 +109,5 @@ def create_app() -> FastAPI:
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=page_dependencies)
     app.include_router(api_router)
+    app.include_router(apidocs.router)
     return app

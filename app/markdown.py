@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-
-import nh3
 
 _markdown = MarkdownIt("js-default")
 

@@ -87,17 +87,19 @@ def csrf_token(request: Request) -> str:
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse an unsafe request from a page unless it carries this visitor's CSRF token."""
+    """Refuse an unsafe request from a page unless it carries this visitor's CSRF token.
+
+    The token may come as the form field or as the header HTMX sends; either must match.
+    """
     if request.method not in UNSAFE_METHODS:
         return
-    submitted = request.headers.get(CSRF_HEADER)
-    if not submitted:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            submitted = value if isinstance(value, str) else None
-    if not submitted or not hmac.compare_digest(submitted, csrf_token(request)):
+    expected = csrf_token(request)
+    candidates = [request.headers.get(CSRF_HEADER)]
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        candidates.append(value if isinstance(value, str) else None)
+    if not any(c and hmac.compare_digest(c, expected) for c in candidates):
         raise HTTPException(
             status_code=403,
             detail=gettext(
@@ -151,7 +153,7 @@ class RequestContextMiddleware:
         cookies = SimpleCookie()
         try:
             cookies.load(headers.get("cookie", ""))
-        except Exception:  # noqa: BLE001 - a malformed cookie header is treated as no cookies
+        except Exception:
             cookies = SimpleCookie()
         anon = cookies[CSRF_COOKIE].value if CSRF_COOKIE in cookies else ""
         new_anon = not (16 <= len(anon) <= 64 and anon.isalnum())

@@ -218,7 +218,9 @@ def seat(
         role_brief=cast_parts["briefs"].get(brief) if brief else None,
     )
     db.add_all(
-        WorkingGroupMembership(participant_id=participant.id, working_group_id=cast_parts["groups"][g].id)
+        WorkingGroupMembership(
+            participant_id=participant.id, working_group_id=cast_parts["groups"][g].id
+        )
         for g in groups
     )
     db.flush()
@@ -236,9 +238,13 @@ def cast(db: Session) -> Cast:
     db.flush()
     parts: dict[str, Any] = {
         "commission": commission,
-        "delegations": {d.code: d for d in db.query(Delegation).filter_by(commission_id=commission.id)},
+        "delegations": {
+            d.code: d for d in db.query(Delegation).filter_by(commission_id=commission.id)
+        },
         "sectors": {s.code: s for s in db.query(Sector).filter_by(commission_id=commission.id)},
-        "groups": {g.code: g for g in db.query(WorkingGroup).filter_by(commission_id=commission.id)},
+        "groups": {
+            g.code: g for g in db.query(WorkingGroup).filter_by(commission_id=commission.id)
+        },
         "briefs": {b.code: b for b in db.query(RoleBrief).filter_by(commission_id=commission.id)},
     }
     us_delegate = make_user(db, "ursula", name="Ursula US")

@@ -95,7 +95,9 @@ def test_secret_ballots_carry_no_voter_and_random_keys(db: Session, cast: Cast) 
     assert all(b.voter_id is None for b in ballots)
     assert len({b.id for b in ballots}) == 3
     assert "voter" not in {c.name for c in BallotReceipt.__table__.columns} - {"participant_id"}
-    assert not {"cast_at", "created_at", "participant_id"} & {c.name for c in Ballot.__table__.columns}
+    assert not {"cast_at", "created_at", "participant_id"} & {
+        c.name for c in Ballot.__table__.columns
+    }
 
 
 def test_norm_codes_are_unique_per_commission(db: Session, cast: Cast) -> None:
@@ -107,12 +109,32 @@ def test_norm_codes_are_unique_per_commission(db: Session, cast: Cast) -> None:
         revisions.append(revision)
     db.flush()
     group = cast.groups["CY"].id
-    db.add(Norm(commission_id=cast.commission.id, working_group_id=group, proposal_id=first.id,
-                revision_id=revisions[0].id, number=1, code="CY-1", title="A", text="A"))
+    db.add(
+        Norm(
+            commission_id=cast.commission.id,
+            working_group_id=group,
+            proposal_id=first.id,
+            revision_id=revisions[0].id,
+            number=1,
+            code="CY-1",
+            title="A",
+            text="A",
+        )
+    )
     db.flush()
     with pytest.raises(IntegrityError), db.begin_nested():
-        db.add(Norm(commission_id=cast.commission.id, working_group_id=group, proposal_id=second.id,
-                    revision_id=revisions[1].id, number=2, code="CY-1", title="B", text="B"))
+        db.add(
+            Norm(
+                commission_id=cast.commission.id,
+                working_group_id=group,
+                proposal_id=second.id,
+                revision_id=revisions[1].id,
+                number=2,
+                code="CY-1",
+                title="B",
+                text="B",
+            )
+        )
         db.flush()
 
 

@@ -28,7 +28,8 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
     url = make_url(normalize_database_url(TEST_DATABASE_URL)).set(
-        database=(make_url(normalize_database_url(TEST_DATABASE_URL)).database or "") + "_migrations"
+        database=(make_url(normalize_database_url(TEST_DATABASE_URL)).database or "")
+        + "_migrations"
     )
     rendered = url.render_as_string(hide_password=False)
     ensure_postgres_database(rendered)
@@ -81,6 +82,11 @@ def test_alembic_works_from_the_repository_root(scratch_url: str) -> None:
     alembic = Path(sys.executable).with_name("alembic")
     for args in (["upgrade", "head"], ["check"]):
         result = subprocess.run(
-            [str(alembic), *args], cwd=ROOT_DIR, env=env, capture_output=True, text=True, timeout=120
+            [str(alembic), *args],
+            cwd=ROOT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr

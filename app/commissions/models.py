@@ -53,7 +53,10 @@ class Commission(Base):
 
 class Delegation(Base):
     __tablename__ = "delegations"
-    __table_args__ = (UniqueConstraint("commission_id", "code"), one_of("status", DELEGATION_STATUSES))
+    __table_args__ = (
+        UniqueConstraint("commission_id", "code"),
+        one_of("status", DELEGATION_STATUSES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))

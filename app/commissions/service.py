@@ -39,7 +39,9 @@ def format_join_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
 
 
-def open_commission(session: Session, scenario: Scenario, title: str, instructor: User) -> Commission:
+def open_commission(
+    session: Session, scenario: Scenario, title: str, instructor: User
+) -> Commission:
     """A new commission with its own copy of the scenario, so later scenario edits do not touch it.
 
     Needs the scenario loaded with all its parts (scenarios.service.load_scenario).

@@ -31,6 +31,6 @@ class Norm(Base):
     code: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    # Per delegation: {"US": {"yes": 4, "no": 1, "abstain": 0}, ...}; totals only for secret ballots.
+    # Per delegation: {"US": {"yes": 4, "no": 1, "abstain": 0}, ...}; totals only when secret.
     tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     adopted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -49,9 +49,7 @@ class Proposal(Base):
 
     working_group: Mapped[WorkingGroup] = relationship(lazy="raise")
     authors: Mapped[list[ProposalAuthor]] = relationship(back_populates="proposal", lazy="raise")
-    sponsorships: Mapped[list[Sponsorship]] = relationship(
-        back_populates="proposal", lazy="raise"
-    )
+    sponsorships: Mapped[list[Sponsorship]] = relationship(back_populates="proposal", lazy="raise")
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="proposal", lazy="raise", order_by="Revision.number"
     )

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
-
-SCENARIO_FORMAT = "commission-scenario/1"
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
 Slug = Annotated[
@@ -89,7 +94,7 @@ def _duplicates(codes: list[str]) -> list[str]:
 
 
 class ScenarioFile(_Strict):
-    format: Literal["commission-scenario/1"] = SCENARIO_FORMAT
+    format: Literal["commission-scenario/1"] = "commission-scenario/1"
     slug: Slug
     title: Title
     summary: str = ""
@@ -128,7 +133,9 @@ class ScenarioFile(_Strict):
                     f"injects.{i}.working_group: unknown working group '{inject.working_group}'"
                 )
             if inject.delegation is not None and inject.delegation not in delegations:
-                raise ValueError(f"injects.{i}.delegation: unknown delegation '{inject.delegation}'")
+                raise ValueError(
+                    f"injects.{i}.delegation: unknown delegation '{inject.delegation}'"
+                )
         if not any(d.status == "member" for d in self.delegations):
             raise ValueError("delegations: at least one delegation must be a member")
         return self

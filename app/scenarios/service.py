@@ -169,11 +169,11 @@ def scenario_to_file(scenario: Scenario) -> ScenarioFile:
                 name=g.name,
                 mandate=g.mandate,
                 rules=WorkingGroupRules(
-                    voting_rule=g.voting_rule,  # type: ignore[arg-type]
+                    voting_rule=g.voting_rule,
                     quorum=g.quorum,
-                    ballot_unit=g.ballot_unit,  # type: ignore[arg-type]
-                    ballot_type=g.ballot_type,  # type: ignore[arg-type]
-                    sponsorship=g.sponsorship,  # type: ignore[arg-type]
+                    ballot_unit=g.ballot_unit,
+                    ballot_type=g.ballot_type,
+                    sponsorship=g.sponsorship,
                     hide_running_tally=g.hide_running_tally,
                     chairs_move_stages=g.chairs_move_stages,
                 ),
@@ -181,7 +181,7 @@ def scenario_to_file(scenario: Scenario) -> ScenarioFile:
             for g in scenario.working_groups
         ],
         delegations=[
-            DelegationSpec(code=d.code, name=d.name, status=d.status, brief=d.brief)  # type: ignore[arg-type]
+            DelegationSpec(code=d.code, name=d.name, status=d.status, brief=d.brief)
             for d in scenario.delegations
         ],
         sectors=[
@@ -207,7 +207,7 @@ def scenario_to_file(scenario: Scenario) -> ScenarioFile:
                 body=j.body,
                 working_group=j.working_group_code,
                 delegation=j.delegation_code,
-                trigger=j.trigger,  # type: ignore[arg-type]
+                trigger=j.trigger,
                 idle_minutes=j.idle_minutes,
             )
             for j in scenario.injects

@@ -45,7 +45,9 @@ def test_revoked_token_stops_working(client: TestClient, db: Session) -> None:
     token = create_token(client)
     token_id = db.scalar(select(ApiToken.id))
     page = client.get("/account").text
-    response = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page)})
+    response = client.post(
+        f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page)}
+    )
     assert response.status_code == 303
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
@@ -59,7 +61,9 @@ def test_cannot_revoke_someone_elses_token(client: TestClient, db: Session) -> N
     make_user(db, "ned")
     sign_in(client, "ned")
     page = client.get("/account").text
-    response = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page)})
+    response = client.post(
+        f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page)}
+    )
     assert response.status_code == 404
     assert db.scalar(select(ApiToken.revoked_at)) is None
 

@@ -37,9 +37,13 @@ def test_password_is_stored_as_argon2(db: Session) -> None:
     assert PASSWORD not in user.password_hash
 
 
-def test_wrong_password_and_unknown_name_get_the_same_answer(client: TestClient, db: Session) -> None:
+def test_wrong_password_and_unknown_name_get_the_same_answer(
+    client: TestClient, db: Session
+) -> None:
     make_user(db, "carol")
-    wrong = post_form(client, "/sign-in", "/sign-in", {"username": "carol", "password": "nope-nope"})
+    wrong = post_form(
+        client, "/sign-in", "/sign-in", {"username": "carol", "password": "nope-nope"}
+    )
     unknown = post_form(
         client, "/sign-in", "/sign-in", {"username": "nobody-here", "password": "nope-nope"}
     )
@@ -90,7 +94,9 @@ def test_sign_in_without_csrf_token_is_refused(client: TestClient, db: Session) 
     assert forged.status_code == 403
 
 
-def test_csrf_token_of_another_visitor_is_refused(app: object, client: TestClient, db: Session) -> None:
+def test_csrf_token_of_another_visitor_is_refused(
+    app: object, client: TestClient, db: Session
+) -> None:
     make_user(db, "fay")
     other = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
     stolen = csrf_from(other.get("/sign-in").text)
@@ -110,6 +116,7 @@ def test_sign_out_revokes_the_session_on_the_server(client: TestClient, db: Sess
     response = client.post("/sign-out", data={"csrf_token": csrf_from(home)})
     assert response.status_code == 303
     # Replaying the old cookie does not bring the session back.
+    client.cookies.clear()
     client.cookies.set(SESSION_COOKIE, old_cookie)
     assert client.get("/account").status_code == 303
     assert db.scalar(select(UserSession.revoked_at)) is not None
@@ -120,6 +127,7 @@ def test_tampered_session_cookie_is_ignored(client: TestClient, db: Session) -> 
     sign_in(client, "hal")
     value = client.cookies.get(SESSION_COOKIE)
     assert value
+    client.cookies.clear()
     client.cookies.set(SESSION_COOKIE, value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
     assert client.get("/account").status_code == 303
 

@@ -64,7 +64,9 @@ def test_taken_username_is_refused_without_creating_anything(
     assert db.scalar(select(func.count()).select_from(User)) == before
 
 
-def test_signed_in_user_joins_with_only_the_code(client: TestClient, db: Session, cast: Cast) -> None:
+def test_signed_in_user_joins_with_only_the_code(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
     sign_in(client, "stan")
     response = join(client, code=cast.commission.join_code)
     assert response.status_code == 303  # type: ignore[attr-defined]
@@ -72,14 +74,14 @@ def test_signed_in_user_joins_with_only_the_code(client: TestClient, db: Session
     # Joining again changes nothing.
     join(client, code=cast.commission.join_code)
     count = db.scalar(
-        select(func.count())
-        .select_from(Participant)
-        .where(Participant.user_id == cast.stranger.id)
+        select(func.count()).select_from(Participant).where(Participant.user_id == cast.stranger.id)
     )
     assert count == 1
 
 
-def test_concluded_commission_takes_no_new_members(client: TestClient, db: Session, cast: Cast) -> None:
+def test_concluded_commission_takes_no_new_members(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
     cast.commission.status = "concluded"
     db.flush()
     page = join(
@@ -109,5 +111,9 @@ def test_joining_does_not_make_an_instructor(client: TestClient, db: Session, ca
     make_user(db, "sly")
     sign_in(client, "sly")
     join(client, code=cast.commission.join_code)
-    seat = db.scalar(select(Participant).where(Participant.user_id == db.scalar(select(User.id).where(User.username == "sly"))))
+    seat = db.scalar(
+        select(Participant).where(
+            Participant.user_id == db.scalar(select(User.id).where(User.username == "sly"))
+        )
+    )
     assert seat is not None and seat.role == "delegate"

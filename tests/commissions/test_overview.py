@@ -13,7 +13,9 @@ def overview_url(cast: Cast) -> str:
     return f"/commissions/{cast.commission.id}"
 
 
-def test_delegate_reads_briefing_groups_and_own_private_brief(client: TestClient, cast: Cast) -> None:
+def test_delegate_reads_briefing_groups_and_own_private_brief(
+    client: TestClient, cast: Cast
+) -> None:
     sign_in(client, "ursula")
     page = client.get(overview_url(cast))
     assert page.status_code == 200
@@ -38,7 +40,9 @@ def test_delegate_never_sees_another_participants_private_brief(
         assert first_goal_line[:40] not in html
 
 
-def test_delegate_reads_own_delegation_brief_but_not_the_other(client: TestClient, cast: Cast) -> None:
+def test_delegate_reads_own_delegation_brief_but_not_the_other(
+    client: TestClient, cast: Cast
+) -> None:
     sign_in(client, "pei")
     html = client.get(overview_url(cast)).text
     prc_brief_line = cast.delegations["PRC"].brief.strip().splitlines()[-1][:50]
@@ -107,7 +111,11 @@ def test_overview_query_count_does_not_grow_with_roster(
     for i in range(40):
         user = make_user(db, f"extra-{i:02d}")
         participant = seat(db, parts, user, ("US", "PRC")[i % 2], "academia", None, groups=())
-        db.add(WorkingGroupMembership(participant_id=participant.id, working_group_id=cast.groups["CY"].id))
+        db.add(
+            WorkingGroupMembership(
+                participant_id=participant.id, working_group_id=cast.groups["CY"].id
+            )
+        )
     db.flush()
 
     count_queries.statements.clear()

@@ -45,14 +45,18 @@ def test_demo_prepares_everything_and_is_idempotent(cli_database: Path) -> None:
         assert session.scalar(select(func.count()).select_from(Commission)) == 1
         assert session.scalar(select(func.count()).select_from(Scenario)) == 1
         seated = session.scalar(
-            select(func.count()).select_from(Participant).where(Participant.role_brief_id.is_not(None))
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.role_brief_id.is_not(None))
         )
         assert seated == 10
 
 
 def test_create_instructor_then_promote(cli_database: Path) -> None:
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    made = runner.invoke(cli, ["create-instructor", "prof.x", "--name", "Prof X", "--password", "long enough pw"])
+    made = runner.invoke(
+        cli, ["create-instructor", "prof.x", "--name", "Prof X", "--password", "long enough pw"]
+    )
     assert made.exit_code == 0, made.output
     with session_scope(write=False) as session:
         user = session.scalar(select(User).where(User.username == "prof.x"))
@@ -80,7 +84,8 @@ def test_import_names_the_bad_field(cli_database: Path, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "slug: x\ntitle: X\nworking_groups: [{code: FT, pillar: ft, name: FT, rules: {quorum: 2}}]\n"
+        "slug: x\ntitle: X\n"
+        "working_groups: [{code: FT, pillar: ft, name: FT, rules: {quorum: 2}}]\n"
         "delegations: [{code: A, name: A}, {code: B, name: B}]\n"
     )
     result = runner.invoke(cli, ["scenario", "import", str(bad)])

@@ -27,7 +27,13 @@ def test_cooling_off_has_everything_the_seminar_needs() -> None:
     assert all(g.mandate.strip() for g in spec.working_groups)
     assert [d.code for d in spec.delegations] == ["US", "PRC"]
     assert all(d.brief.strip() and d.status == "member" for d in spec.delegations)
-    assert {s.code for s in spec.sectors} == {"government", "military", "academia", "ngo", "private"}
+    assert {s.code for s in spec.sectors} == {
+        "government",
+        "military",
+        "academia",
+        "ngo",
+        "private",
+    }
     assert len(spec.role_briefs) >= 10
     assert len({b.title for b in spec.role_briefs}) == len(spec.role_briefs)
     assert all(b.goals.strip() and b.red_lines.strip() for b in spec.role_briefs)
@@ -47,7 +53,9 @@ def test_scenario_carries_facts_not_sentences_of_the_essay() -> None:
     essay = words(ESSAY.read_text())
     ours = " ".join(words(builtin_text()))
     copied = [
-        " ".join(essay[i : i + 8]) for i in range(len(essay) - 8) if " ".join(essay[i : i + 8]) in ours
+        " ".join(essay[i : i + 8])
+        for i in range(len(essay) - 8)
+        if " ".join(essay[i : i + 8]) in ours
     ]
     assert copied == []
 
@@ -62,7 +70,10 @@ def test_export_then_import_gives_the_same_scenario(db: Session) -> None:
     reloaded = service.load_scenario(db, copy.id)
     assert reloaded is not None
     again = service.scenario_to_file(reloaded)
-    assert again.model_dump() == {**service.scenario_to_file(original).model_dump(), "slug": "cooling-off-copy"}
+    assert again.model_dump() == {
+        **service.scenario_to_file(original).model_dump(),
+        "slug": "cooling-off-copy",
+    }
     assert parse_scenario_file(service.dump_scenario_file(again, "json")) == again
 
 
@@ -85,9 +96,17 @@ def mutate(path: list[str | int], value: object) -> str:
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        (["working_groups", 1, "rules", "voting_rule"], "plurality", "working_groups.1.rules.voting_rule"),
+        (
+            ["working_groups", 1, "rules", "voting_rule"],
+            "plurality",
+            "working_groups.1.rules.voting_rule",
+        ),
         (["working_groups", 0, "rules", "quorum"], 1.5, "working_groups.0.rules.quorum"),
-        (["role_briefs", 2, "delegation"], "EU", "role_briefs.2.delegation: unknown delegation 'EU'"),
+        (
+            ["role_briefs", 2, "delegation"],
+            "EU",
+            "role_briefs.2.delegation: unknown delegation 'EU'",
+        ),
         (["injects", 0, "trigger"], "sometimes", "injects.0.trigger"),
         (["title"], "", "title"),
         (["delegations"], [], "delegations"),
@@ -97,7 +116,9 @@ def mutate(path: list[str | int], value: object) -> str:
 def test_bad_field_is_named(path: list[str | int], value: object, expected: str) -> None:
     with pytest.raises(ScenarioFileError) as error:
         parse_scenario_file(mutate(path, value))
-    assert any(problem.startswith(expected) for problem in error.value.problems), error.value.problems
+    assert any(problem.startswith(expected) for problem in error.value.problems), (
+        error.value.problems
+    )
 
 
 def test_duplicate_codes_are_refused() -> None:

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Re-extract every marked string into translations/messages.pot and update each catalog.
+# Run after changing user-facing text; tests/test_i18n.py fails while the template is stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
+"$PYBABEL" extract -F babel.cfg -k N_ -k lazy --no-location --sort-output \
+  --project=Commission --copyright-holder="Commission developers" \
+  -o translations/messages.pot . >/dev/null
+for catalog in translations/*/LC_MESSAGES/messages.po; do
+  [ -e "$catalog" ] || continue
+  "$PYBABEL" update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete >/dev/null
+  break
+done
+"$PYBABEL" compile -d translations --statistics 2>&1 | grep -v "^$" || true

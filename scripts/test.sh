@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Install the development dependencies and run every check: lint, types, the whole suite on
+# SQLite, again on PostgreSQL, then the browser tests in headless Chromium.
+#
+#   TEST_DATABASE_URL  PostgreSQL for the second run (default: the local server, database
+#                      commission_test, created if missing)
+#   REQUIRE_POSTGRES=1 fail instead of skipping when PostgreSQL is unreachable (CI sets it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "== installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== ruff, ruff format, mypy"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy app
+
+echo "== tests on SQLite"
+env -u TEST_DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+
+PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/commission_test}"
+if .venv/bin/python - "$PG_URL" <<'PY'
+import sys
+import psycopg
+from sqlalchemy.engine import make_url
+url = make_url(sys.argv[1])
+try:
+    psycopg.connect(host=url.host, port=url.port or 5432, user=url.username,
+                    password=url.password, dbname="postgres", connect_timeout=3).close()
+except Exception as error:
+    print(f"PostgreSQL unreachable: {error}", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  echo "== tests on PostgreSQL"
+  TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
+  echo "PostgreSQL is required here but unreachable at $PG_URL" >&2
+  exit 1
+else
+  echo "== PostgreSQL unreachable at $PG_URL: skipping the PostgreSQL run"
+fi
+
+echo "== browser tests (headless Chromium)"
+env -u TEST_DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider tests/e2e

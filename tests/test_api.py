@@ -1,0 +1,76 @@
+"""The JSON API: bearer tokens, permissions and JSON errors."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts
+from tests.conftest import Cast
+
+
+def bearer(db: Session, user: object) -> dict[str, str]:
+    _record, token = accounts.create_api_token(db, user, "tests")  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_missing_or_bad_token_is_a_json_401(client: TestClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
+        response = client.get("/api/v1/me", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json()["detail"]
+
+
+def test_member_reads_the_commission(client: TestClient, db: Session, cast: Cast) -> None:
+    response = client.get(
+        f"/api/v1/commissions/{cast.commission.id}", headers=bearer(db, cast.prc_delegate)
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert [d["code"] for d in body["delegations"]] == ["US", "PRC"]
+    assert {g["code"] for g in body["working_groups"]} == {"FT", "CY", "DI"}
+    text = response.text
+    for brief in cast.briefs.values():
+        assert brief.title not in text
+    assert cast.delegations["US"].brief[:80] not in text
+
+
+def test_non_member_gets_a_json_403(client: TestClient, db: Session, cast: Cast) -> None:
+    response = client.get(
+        f"/api/v1/commissions/{cast.commission.id}", headers=bearer(db, cast.stranger)
+    )
+    assert response.status_code == 403
+    assert "participants" not in response.json()
+
+
+def test_unknown_commission_is_a_json_404(client: TestClient, db: Session, cast: Cast) -> None:
+    response = client.get("/api/v1/commissions/424242", headers=bearer(db, cast.stranger))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "There is no commission here."}
+
+
+def test_bad_path_parameter_is_a_json_422(client: TestClient, db: Session, cast: Cast) -> None:
+    response = client.get("/api/v1/commissions/abc", headers=bearer(db, cast.stranger))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "commission_id"
+
+
+def test_cookie_session_does_not_open_the_api(client: TestClient, cast: Cast) -> None:
+    from tests.conftest import sign_in
+
+    sign_in(client, "ursula")
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_openapi_describes_the_api(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/commissions/{commission_id}" in spec["paths"]
+
+
+def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200

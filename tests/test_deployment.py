@@ -1,0 +1,147 @@
+"""The docker-compose start command, run here against the local PostgreSQL (Docker cannot run)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import ROOT_DIR, normalize_database_url
+from tests.conftest import TEST_DATABASE_URL, ensure_postgres_database, is_postgres
+
+BIN = Path(sys.executable).parent
+PRODUCTION_SECRET = "a-private-production-secret-of-enough-length"
+
+
+def compose() -> dict[str, object]:
+    return yaml.safe_load((ROOT_DIR / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
+
+
+def test_compose_runs_migrations_then_the_app_with_a_volume() -> None:
+    spec = compose()
+    services = spec["services"]  # type: ignore[index]
+    app = services["app"]
+    command = " ".join(app["command"])
+    assert "commission db upgrade && commission serve --host 0.0.0.0" in command
+    assert app["environment"]["ENVIRONMENT"] == "production"
+    assert app["environment"]["DATABASE_URL"].startswith("postgresql://")
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "commission-data" in spec["volumes"]  # type: ignore[operator]
+    assert services["db"]["volumes"][0].startswith("commission-data:")
+    dockerfile = (ROOT_DIR / "Dockerfile").read_text()
+    assert "commission db upgrade && commission serve" in dockerfile
+
+
+def test_production_refuses_the_demo_secret() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["ENVIRONMENT"] = "production"
+    result = subprocess.run(
+        [str(BIN / "commission"), "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - our own server
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def api_probe(base: str) -> int:
+    """A request that must read the database: an unknown API token is looked up, then refused."""
+    return get(base + "/api/v1/me", {"Authorization": "Bearer cmt_unknown"})
+
+
+@pytest.fixture
+def compose_database() -> str:
+    base = make_url(normalize_database_url(TEST_DATABASE_URL))
+    url = base.set(database=f"{base.database}_compose").render_as_string(hide_password=False)
+    ensure_postgres_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.mark.skipif(not is_postgres(), reason="the compose recipe runs on PostgreSQL")
+def test_compose_start_command_serves_and_survives_a_database_restart(
+    compose_database: str,
+) -> None:
+    app = compose()["services"]["app"]  # type: ignore[index]
+    port = free_port()
+    command = app["command"][-1].replace("--port 8000", f"--port {port}")
+    command = command.replace("--host 0.0.0.0", "--host 127.0.0.1")
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": compose_database.replace("postgresql+psycopg://", "postgresql://"),
+        "SECRET_KEY": PRODUCTION_SECRET,
+        "COOKIE_SECURE": "true",
+    }
+    process = subprocess.Popen(
+        ["sh", "-c", command], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get(base + "/sign-in") == 200:
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.3)
+        with urllib.request.urlopen(base + "/sign-in", timeout=5) as response:  # noqa: S310
+            cookie = response.headers.get("set-cookie", "")
+        assert "Secure" in cookie
+        assert api_probe(base) == 401
+        # Kill every server-side connection of the app, as a database restart would.
+        name = make_url(normalize_database_url(compose_database)).database
+        admin = create_engine(
+            normalize_database_url(compose_database), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            killed = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            ).scalar()
+        admin.dispose()
+        assert killed
+        assert killed >= 1
+        # The pool notices the dead connections and replaces them: no error reaches the user.
+        assert api_probe(base) == 401
+        assert api_probe(base) == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
