@@ -31,14 +31,13 @@ from app.scenarios.models import (
     ScenarioSector,
     ScenarioWorkingGroup,
 )
-from app.voting.models import Ballot, BallotReceipt
+from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
 
 __all__ = [
     "Activity",
     "Amendment",
     "ApiToken",
     "Argument",
-    "Ballot",
     "BallotReceipt",
     "Base",
     "CaucusMessage",
@@ -52,16 +51,19 @@ __all__ = [
     "ProposalAuthor",
     "Revision",
     "RoleBrief",
+    "RollCallBallot",
     "Scenario",
     "ScenarioDelegation",
     "ScenarioInject",
     "ScenarioRoleBrief",
     "ScenarioSector",
     "ScenarioWorkingGroup",
+    "SecretBallotCount",
     "Sector",
     "Sponsorship",
     "User",
     "UserSession",
+    "Vote",
     "WorkingGroup",
     "WorkingGroupMembership",
 ]

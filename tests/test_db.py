@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.db import writing
 from app.norms.models import Norm
 from app.proposals.models import Argument, Proposal, Revision
-from app.voting.models import Ballot, BallotReceipt
+from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
 from tests.conftest import Cast, is_postgres
 
 sqlite_only = pytest.mark.skipif(is_postgres(), reason="SQLite connection settings")
@@ -55,49 +55,97 @@ def test_stage_must_be_known(db: Session, cast: Cast) -> None:
         proposal(db, cast, stage="pending")
 
 
-def test_voting_stage_needs_an_opened_vote(db: Session, cast: Cast) -> None:
-    with pytest.raises(IntegrityError), db.begin_nested():
-        proposal(db, cast, stage="voting")
-
-
-def test_one_ballot_receipt_per_voter_per_round(db: Session, cast: Cast) -> None:
-    item = proposal(db, cast)
-    voter = cast.participants["pei"].id
-    db.add(BallotReceipt(proposal_id=item.id, round=1, participant_id=voter))
-    db.flush()
-    with pytest.raises(IntegrityError), db.begin_nested():
-        db.add(BallotReceipt(proposal_id=item.id, round=1, participant_id=voter))
-        db.flush()
-    db.add(BallotReceipt(proposal_id=item.id, round=2, participant_id=voter))
-    db.flush()
-
-
-def test_one_roll_call_ballot_per_voter_per_round_and_choices_are_closed(
-    db: Session, cast: Cast
-) -> None:
-    item = proposal(db, cast)
-    voter = cast.participants["pei"].id
-    db.add(Ballot(proposal_id=item.id, round=1, choice="yes", voter_id=voter))
-    db.flush()
-    with pytest.raises(IntegrityError), db.begin_nested():
-        db.add(Ballot(proposal_id=item.id, round=1, choice="no", voter_id=voter))
-        db.flush()
-    with pytest.raises(IntegrityError), db.begin_nested():
-        db.add(Ballot(proposal_id=item.id, round=1, choice="maybe"))
-        db.flush()
-
-
-def test_secret_ballots_carry_no_voter_and_random_keys(db: Session, cast: Cast) -> None:
-    item = proposal(db, cast)
-    ballots = [Ballot(proposal_id=item.id, round=1, choice="yes") for _ in range(3)]
-    db.add_all(ballots)
-    db.flush()
-    assert all(b.voter_id is None for b in ballots)
-    assert len({b.id for b in ballots}) == 3
-    assert "voter" not in {c.name for c in BallotReceipt.__table__.columns} - {"participant_id"}
-    assert not {"cast_at", "created_at", "participant_id"} & {
-        c.name for c in Ballot.__table__.columns
+def open_vote(db: Session, cast: Cast, item: Proposal, **rules: object) -> Vote:
+    values: dict[str, object] = {
+        "voting_rule": "double_majority",
+        "quorum": 0.5,
+        "ballot_unit": "delegate",
+        "ballot_type": "roll_call",
     }
+    values.update(rules)
+    vote = Vote(proposal_id=item.id, round=item.round, **values)
+    db.add(vote)
+    db.flush()
+    return vote
+
+
+def test_one_vote_per_proposal_round(db: Session, cast: Cast) -> None:
+    item = proposal(db, cast)
+    open_vote(db, cast, item)
+    with pytest.raises(IntegrityError), db.begin_nested():
+        open_vote(db, cast, item)
+
+
+def test_one_receipt_per_voter_per_vote(db: Session, cast: Cast) -> None:
+    vote = open_vote(db, cast, proposal(db, cast))
+    pei = cast.participants["pei"]
+    receipt = {"vote_id": vote.id, "participant_id": pei.id, "delegation_id": pei.delegation_id}
+    db.add(BallotReceipt(**receipt))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(BallotReceipt(**receipt))
+        db.flush()
+
+
+def test_one_vote_per_delegation_when_the_head_votes_for_it(db: Session, cast: Cast) -> None:
+    vote = open_vote(db, cast, proposal(db, cast), ballot_unit="delegation")
+    us = cast.delegations["US"].id
+    for name in ("ursula", "ulysses"):
+        participant = cast.participants[name]
+        row = BallotReceipt(
+            vote_id=vote.id, participant_id=participant.id, delegation_id=us, delegation_seat=us
+        )
+        if name == "ursula":
+            db.add(row)
+            db.flush()
+        else:
+            with pytest.raises(IntegrityError), db.begin_nested():
+                db.add(row)
+                db.flush()
+
+
+def test_one_roll_call_ballot_per_voter_and_choices_are_closed(db: Session, cast: Cast) -> None:
+    vote = open_vote(db, cast, proposal(db, cast))
+    pei = cast.participants["pei"]
+    ballot = {"vote_id": vote.id, "participant_id": pei.id, "delegation_id": pei.delegation_id}
+    db.add(RollCallBallot(**ballot, choice="yes"))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(RollCallBallot(**ballot, choice="no"))
+        db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        other = cast.participants["ursula"]
+        db.add(
+            RollCallBallot(
+                vote_id=vote.id,
+                participant_id=other.id,
+                delegation_id=other.delegation_id,
+                choice="maybe",
+            )
+        )
+        db.flush()
+
+
+def test_secret_ballots_exist_only_as_counts(db: Session, cast: Cast) -> None:
+    """No table that holds a secret choice has a column that could name or order a voter."""
+    columns = {c.name for c in SecretBallotCount.__table__.columns}
+    assert columns == {"vote_id", "delegation_id", "choice", "count"}
+    vote = open_vote(db, cast, proposal(db, cast), ballot_type="secret")
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(
+            SecretBallotCount(
+                vote_id=vote.id, delegation_id=cast.delegations["US"].id, choice="yes", count=-1
+            )
+        )
+        db.flush()
+
+
+def test_a_closed_vote_has_an_outcome(db: Session, cast: Cast) -> None:
+    vote = open_vote(db, cast, proposal(db, cast))
+    with pytest.raises(IntegrityError), db.begin_nested():
+        vote.closed_at = vote.opened_at
+        db.flush()
+    db.refresh(vote)
 
 
 def test_norm_codes_are_unique_per_commission(db: Session, cast: Cast) -> None:

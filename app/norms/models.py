@@ -27,6 +27,7 @@ class Norm(Base):
     )
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id", ondelete="SET NULL"))
     number: Mapped[int]
     code: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))

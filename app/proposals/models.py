@@ -17,14 +17,6 @@ class Proposal(Base):
     __table_args__ = (
         one_of("stage", STAGES),
         CheckConstraint("round >= 1", name="round_positive"),
-        CheckConstraint(
-            "stage NOT IN ('voting', 'adopted', 'rejected') OR vote_opened_at IS NOT NULL",
-            name="vote_opened_when_voted",
-        ),
-        CheckConstraint(
-            "stage NOT IN ('adopted', 'rejected') OR vote_closed_at IS NOT NULL",
-            name="vote_closed_when_decided",
-        ),
         Index("ix_proposals_group_stage", "working_group_id", "stage"),
     )
 
@@ -43,9 +35,8 @@ class Proposal(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    vote_opened_at: Mapped[datetime | None]
-    vote_deadline: Mapped[datetime | None]
-    vote_closed_at: Mapped[datetime | None]
+    # Set whenever the stage changes; the working group's "no activity for a while" clock.
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     working_group: Mapped[WorkingGroup] = relationship(lazy="raise")
     authors: Mapped[list[ProposalAuthor]] = relationship(back_populates="proposal", lazy="raise")
