@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -16,10 +18,21 @@ from app.accounts.auth import SignInRequired, current_user
 from app.api import router as api_router
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
+from app.errors import DomainError
 from app.i18n import gettext as _
+from app.live import events as live_events
+from app.live import routes as live_routes
+from app.live.broker import make_broker
+from app.proposals import api as proposal_api
+from app.proposals import routes as proposal_routes
 from app.web import RequestContextMiddleware, render, verify_csrf
 
-PAGE_ROUTERS = (account_routes.router, commission_routes.router)
+PAGE_ROUTERS = (
+    account_routes.router,
+    commission_routes.router,
+    proposal_routes.router,
+    live_routes.router,
+)
 
 
 def _is_api(request: Request) -> bool:
@@ -70,6 +83,16 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 400, text)
 
 
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if _is_api(request):
+        body: dict[str, Any] = {"detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return JSONResponse(body, status_code=exc.status_code)
+    return _error_page(request, exc.status_code, exc.message)
+
+
 async def sign_in_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
     if _is_api(request):
@@ -87,9 +110,24 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 500, message)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """One live-event broker per process: in memory on SQLite, LISTEN/NOTIFY on PostgreSQL."""
+    broker = make_broker(get_settings().database_url)
+    await broker.start()
+    live_events.install(broker)
+    app.state.broker = broker
+    try:
+        yield
+    finally:
+        live_events.uninstall()
+        await broker.stop()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Commission",
         summary="A seminar's simulated US-China bilateral commission on frontier technology.",
         version="0.1.0",
@@ -103,11 +141,13 @@ def create_app() -> FastAPI:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(Exception, server_error)
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     page_dependencies = [Depends(current_user), Depends(verify_csrf)]
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=page_dependencies)
     app.include_router(api_router)
+    app.include_router(proposal_api.router)
     app.include_router(apidocs.router)
     return app

@@ -1,9 +1,165 @@
-"""Vocabulary of a proposal's life."""
+"""A proposal's life: stages, who may do what, and what tabling needs. Pure decisions, no I/O."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.i18n import gettext as _
 
 STAGES = ("draft", "tabled", "debate", "voting", "adopted", "rejected", "withdrawn")
 STANCES = ("support", "oppose", "question", "note")
 SPONSORSHIP_RULES = ("every_member_delegation", "any_other_delegation", "none")
 SPONSORSHIP_STATUSES = ("invited", "accepted", "declined")
 AMENDMENT_STATUSES = ("proposed", "accepted", "voting", "adopted", "rejected", "withdrawn")
+
+EDITABLE_STAGES = frozenset({"draft", "rejected"})
+WITHDRAWABLE_STAGES = frozenset({"draft", "tabled", "debate"})
+DEBATE_STAGES = frozenset({"debate", "voting"})
+
+
+@dataclass(frozen=True)
+class Seat:
+    """The person acting, as seen from one proposal's working group."""
+
+    participant_id: int
+    role: str  # instructor | delegate | observer
+    delegation_id: int | None
+    delegation_is_member: bool
+    in_group: bool
+    is_co_chair: bool
+    is_head: bool
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == "instructor"
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    stage: str
+    author_ids: frozenset[int]
+    sponsor_ids: frozenset[int]  # everyone asked to sponsor, whatever their answer
+    chairs_move_stages: bool
+
+
+def is_author(seat: Seat, proposal: ProposalFacts) -> bool:
+    return seat.participant_id in proposal.author_ids
+
+
+def can_view(seat: Seat | None, proposal: ProposalFacts) -> bool:
+    """A draft is for its authors and the delegates asked to sponsor it; the rest for members."""
+    if seat is None:
+        return False
+    if proposal.stage == "draft":
+        return seat.participant_id in proposal.author_ids | proposal.sponsor_ids
+    return True
+
+
+def can_draft_in_group(seat: Seat) -> bool:
+    return seat.role == "delegate" and seat.delegation_id is not None and seat.in_group
+
+
+def can_edit(seat: Seat, proposal: ProposalFacts) -> bool:
+    """Authors edit a draft, or a rejected proposal they revise for a new round."""
+    return is_author(seat, proposal) and proposal.stage in EDITABLE_STAGES
+
+
+def can_withdraw(seat: Seat, proposal: ProposalFacts) -> bool:
+    return is_author(seat, proposal) and proposal.stage in WITHDRAWABLE_STAGES
+
+
+def can_respond_to_sponsorship(seat: Seat, proposal: ProposalFacts) -> bool:
+    return seat.participant_id in proposal.sponsor_ids and proposal.stage in EDITABLE_STAGES
+
+
+def can_chair(seat: Seat, proposal: ProposalFacts) -> bool:
+    """Instructors always; the group's co-chairs when the group lets them move stages."""
+    return seat.is_instructor or (seat.is_co_chair and proposal.chairs_move_stages)
+
+
+def can_argue(seat: Seat, proposal: ProposalFacts) -> bool:
+    if proposal.stage not in DEBATE_STAGES:
+        return False
+    return seat.is_instructor or (seat.in_group and seat.delegation_id is not None)
+
+
+def can_hide_argument(seat: Seat) -> bool:
+    return seat.is_instructor
+
+
+def can_propose_amendment(seat: Seat, proposal: ProposalFacts) -> bool:
+    return proposal.stage == "debate" and (
+        seat.is_instructor or (seat.in_group and seat.delegation_id is not None)
+    )
+
+
+def can_accept_amendment(seat: Seat, proposal: ProposalFacts) -> bool:
+    """The authors take an amendment as friendly while debate is open."""
+    return proposal.stage == "debate" and is_author(seat, proposal)
+
+
+def can_vote(seat: Seat, ballot_unit: str) -> bool:
+    """Delegates of member delegations vote; under ballot unit "delegation" only the head."""
+    if seat.role != "delegate" or seat.delegation_id is None or not seat.delegation_is_member:
+        return False
+    if ballot_unit == "delegation":
+        return seat.is_head
+    return seat.in_group
+
+
+def can_read_caucus(seat: Seat, delegation_id: int) -> bool:
+    return seat.is_instructor or seat.delegation_id == delegation_id
+
+
+def can_post_in_caucus(seat: Seat, delegation_id: int) -> bool:
+    return seat.delegation_id == delegation_id and seat.role != "instructor"
+
+
+# What each stage-moving action needs and where it leads.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "table": (EDITABLE_STAGES, "tabled"),
+    "open_debate": (frozenset({"tabled"}), "debate"),
+    "open_vote": (frozenset({"debate"}), "voting"),
+    "withdraw": (WITHDRAWABLE_STAGES, "withdrawn"),
+}
+
+
+def may_move(action: str, seat: Seat, proposal: ProposalFacts) -> bool:
+    """Whether this seat may take this stage action now (closing a vote is decided by the tally)."""
+    if action not in TRANSITIONS or proposal.stage not in TRANSITIONS[action][0]:
+        return False
+    if action == "table":
+        return is_author(seat, proposal)
+    if action == "withdraw":
+        return can_withdraw(seat, proposal)
+    return can_chair(seat, proposal)
+
+
+@dataclass(frozen=True)
+class SponsorDelegation:
+    delegation_id: int
+    name: str
+    is_member: bool
+
+
+def sponsorship_shortfall(
+    rule: str,
+    delegations: Iterable[SponsorDelegation],
+    drafter_delegation_id: int | None,
+    backing_delegation_ids: Iterable[int],
+) -> list[str]:
+    """What tabling still needs, as sentences; empty when the rule holds.
+
+    Authors back a proposal for their own delegation; so does every accepted sponsor.
+    """
+    backing = set(backing_delegation_ids)
+    delegations = list(delegations)
+    if rule == "none":
+        return []
+    if rule == "any_other_delegation":
+        if any(d != drafter_delegation_id for d in backing):
+            return []
+        return [_("A sponsor from another delegation must accept.")]
+    missing = [d.name for d in delegations if d.is_member and d.delegation_id not in backing]
+    return [_("A sponsor from %(delegation)s must accept.", delegation=name) for name in missing]

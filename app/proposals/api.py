@@ -1,0 +1,413 @@
+"""The proposals JSON API under /api/v1: the same services and rules as the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.auth import ApiUser
+from app.accounts.models import User
+from app.commissions.models import Participant, WorkingGroup
+from app.db import SessionDep, utcnow
+from app.errors import NotAllowed, NotFound
+from app.i18n import gettext as _
+from app.proposals import rules, views
+from app.proposals import schemas as s
+from app.proposals import service as proposals
+from app.proposals.diff import word_diff
+from app.proposals.models import Amendment, Proposal, ProposalAuthor, Revision
+from app.voting import service as voting
+
+router = APIRouter(prefix="/api/v1", tags=["proposals"])
+
+
+def _person(p: Participant | None) -> s.PersonOut | None:
+    if p is None:
+        return None
+    return s.PersonOut(
+        participant_id=p.id,
+        display_name=p.user.display_name,
+        delegation=p.delegation.code if p.delegation else None,
+    )
+
+
+def _vote_out(panel: views.VotePanel | None) -> s.VoteOut | None:
+    if panel is None:
+        return None
+    st, vote = panel.standing, panel.standing.vote
+    shown = st.show_counts
+    return s.VoteOut(
+        id=vote.id,
+        amendment_id=vote.amendment_id,
+        round=vote.round,
+        voting_rule=vote.voting_rule,
+        ballot_type=vote.ballot_type,
+        ballot_unit=vote.ballot_unit,
+        quorum=vote.quorum,
+        opened_at=vote.opened_at,
+        deadline=vote.deadline,
+        closed_at=vote.closed_at,
+        eligible=st.result.eligible,
+        cast=st.result.cast,
+        counts_hidden=not shown,
+        by_delegation=[
+            s.DelegationTallyOut(
+                delegation=c.code,
+                name=c.name,
+                eligible=c.eligible,
+                yes=c.yes if shown else None,
+                no=c.no if shown else None,
+                abstain=c.abstain if shown else None,
+            )
+            for c in st.counts
+            if c.is_member
+        ],
+        adopted=st.result.adopted if shown else None,
+        final=st.result.final,
+        summary=st.result.summary if shown else None,
+        explanation=st.result.explanation if shown else None,
+        you_voted=panel.has_voted,
+        your_choice=panel.my_choice,
+    )
+
+
+def _proposal_out(page: views.ProposalPage) -> s.ProposalOut:
+    p = page.proposal
+    return s.ProposalOut(
+        id=p.id,
+        title=p.title,
+        stage=p.stage,
+        round=p.round,
+        working_group=page.group.code,
+        text=page.revision.text,
+        rationale=page.revision.rationale,
+        revision=page.revision.number,
+        authors=[
+            person
+            for a in p.authors
+            if (person := _person(page.people.get(a.participant_id))) is not None
+        ],
+        sponsors=[
+            s.SponsorOut(**person.model_dump(), status=sp.status)
+            for sp in p.sponsorships
+            if (person := _person(page.people.get(sp.participant_id))) is not None
+        ],
+        tabling_needs=page.shortfall,
+        vote=_vote_out(page.vote_panel),
+    )
+
+
+def _detail(session: Session, user: User, proposal_id: int) -> s.ProposalOut:
+    return _proposal_out(views.proposal_page(session, proposal_id, user))
+
+
+@router.get("/commissions/{commission_id}/proposals")
+def list_proposals(
+    session: SessionDep, user: ApiUser, commission_id: int
+) -> list[s.ProposalSummaryOut]:
+    participant = proposals.participant_of(session, commission_id, user)
+    if participant is None:
+        raise NotAllowed(_("Only members of this commission can see it."))
+    mine = select(ProposalAuthor.proposal_id).where(ProposalAuthor.participant_id == participant.id)
+    rows = session.execute(
+        select(Proposal, WorkingGroup.code)
+        .join(WorkingGroup, WorkingGroup.id == Proposal.working_group_id)
+        .where(
+            Proposal.commission_id == commission_id,
+            (Proposal.stage != "draft") | Proposal.id.in_(mine),
+        )
+        .order_by(Proposal.id)
+    ).all()
+    return [
+        s.ProposalSummaryOut(
+            id=p.id, title=p.title, stage=p.stage, round=p.round, working_group=code
+        )
+        for p, code in rows
+    ]
+
+
+@router.post("/commissions/{commission_id}/groups/{pillar}/proposals", status_code=201)
+def create_proposal(
+    session: SessionDep, user: ApiUser, commission_id: int, pillar: str, body: s.ProposalIn
+) -> s.ProposalOut:
+    page = views.group_page(session, commission_id, pillar, user)
+    proposal = proposals.create_proposal(
+        session, page.participant, page.seat, page.group, **body.model_dump()
+    )
+    return _detail(session, user, proposal.id)
+
+
+@router.get("/proposals/{proposal_id}")
+def get_proposal(session: SessionDep, user: ApiUser, proposal_id: int) -> s.ProposalOut:
+    return _detail(session, user, proposal_id)
+
+
+@router.patch("/proposals/{proposal_id}")
+def edit_proposal(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ProposalIn
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    proposals.edit_proposal(session, acting, **body.model_dump())
+    return _detail(session, user, proposal_id)
+
+
+@router.get("/proposals/{proposal_id}/revisions")
+def list_revisions(session: SessionDep, user: ApiUser, proposal_id: int) -> list[s.RevisionOut]:
+    page = views.proposal_page(session, proposal_id, user)
+    return [
+        s.RevisionOut(
+            number=r.number,
+            title=r.title,
+            text=r.text,
+            rationale=r.rationale,
+            author=_person(page.people.get(r.author_id or 0)),
+            amendment_id=r.amendment_id,
+            created_at=r.created_at,
+        )
+        for r in page.revisions
+    ]
+
+
+@router.get("/proposals/{proposal_id}/diff")
+def diff(
+    session: SessionDep,
+    user: ApiUser,
+    proposal_id: int,
+    from_: int = Query(alias="from"),
+    to: int = Query(),
+) -> list[s.DiffSegmentOut]:
+    proposals.acting_on(session, proposal_id, user)
+    texts = {
+        r.number: r.text
+        for r in session.scalars(
+            select(Revision).where(
+                Revision.proposal_id == proposal_id, Revision.number.in_([from_, to])
+            )
+        )
+    }
+    if from_ not in texts or to not in texts:
+        raise NotFound(_("Choose two revisions of this proposal."))
+    return [s.DiffSegmentOut(kind=x.kind, text=x.text) for x in word_diff(texts[from_], texts[to])]
+
+
+@router.post("/proposals/{proposal_id}/coauthors")
+def add_coauthor(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ParticipantRef
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    proposals.add_coauthor(session, acting, body.participant_id)
+    return _detail(session, user, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/sponsors")
+def invite_sponsor(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ParticipantRef
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    proposals.invite_sponsor(session, acting, body.participant_id)
+    return _detail(session, user, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/sponsorship")
+def answer_sponsorship(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.SponsorshipAnswer
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    proposals.respond_to_sponsorship(session, acting, accept=body.accept)
+    return _detail(session, user, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/stage")
+def move_stage(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.StageAction
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    if body.action == "open_vote":
+        deadline = (
+            utcnow() + timedelta(minutes=body.deadline_minutes) if body.deadline_minutes else None
+        )
+        voting.open_vote(session, acting, deadline)
+    else:
+        proposals.move_stage(session, acting, body.action)
+    return _detail(session, user, proposal_id)
+
+
+@router.get("/proposals/{proposal_id}/arguments")
+def list_arguments(session: SessionDep, user: ApiUser, proposal_id: int) -> list[s.ArgumentOut]:
+    page = views.proposal_page(session, proposal_id, user)
+    out: list[s.ArgumentOut] = []
+
+    def walk(nodes: list[views.ArgumentNode]) -> None:
+        for node in nodes:
+            a = node.argument
+            out.append(
+                s.ArgumentOut(
+                    id=a.id,
+                    parent_id=a.parent_id,
+                    stance=a.stance,
+                    body=None if a.hidden_at else a.body,
+                    author=_person(node.author),
+                    created_at=a.created_at,
+                    hidden=a.hidden_at is not None,
+                    hidden_reason=a.hidden_reason,
+                )
+            )
+            walk(node.replies)
+
+    walk(page.arguments)
+    return out
+
+
+@router.post("/proposals/{proposal_id}/arguments", status_code=201)
+def post_argument(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ArgumentIn
+) -> s.ArgumentOut:
+    acting = proposals.acting_on(session, proposal_id, user)
+    a = proposals.post_argument(
+        session, acting, stance=body.stance, body=body.body, parent_id=body.parent_id
+    )
+    author = views._people(session, {acting.participant.id}).get(acting.participant.id)
+    return s.ArgumentOut(
+        id=a.id,
+        parent_id=a.parent_id,
+        stance=a.stance,
+        body=a.body,
+        author=_person(author),
+        created_at=a.created_at,
+        hidden=False,
+        hidden_reason=None,
+    )
+
+
+@router.post("/proposals/{proposal_id}/arguments/{argument_id}/hide", status_code=204)
+def hide_argument(
+    session: SessionDep, user: ApiUser, proposal_id: int, argument_id: int, body: s.HideIn
+) -> Response:
+    acting = proposals.acting_on(session, proposal_id, user)
+    proposals.hide_argument(session, acting, argument_id, body.reason)
+    return Response(status_code=204)
+
+
+def _amendment_out(a: Amendment, people: dict[int, Participant]) -> s.AmendmentOut:
+    return s.AmendmentOut(
+        id=a.id,
+        status=a.status,
+        text=a.text,
+        rationale=a.rationale,
+        base_revision=a.base_revision_number,
+        author=_person(people.get(a.author_id or 0)),
+        created_at=a.created_at,
+    )
+
+
+@router.get("/proposals/{proposal_id}/amendments")
+def list_amendments(session: SessionDep, user: ApiUser, proposal_id: int) -> list[s.AmendmentOut]:
+    page = views.proposal_page(session, proposal_id, user)
+    return [_amendment_out(v.amendment, page.people) for v in page.amendments]
+
+
+@router.post("/proposals/{proposal_id}/amendments", status_code=201)
+def propose_amendment(
+    session: SessionDep, user: ApiUser, proposal_id: int, body: s.AmendmentIn
+) -> s.AmendmentOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    amendment = proposals.propose_amendment(
+        session, acting, text=body.text, rationale=body.rationale
+    )
+    return _amendment_out(amendment, views._people(session, {acting.participant.id}))
+
+
+@router.post("/proposals/{proposal_id}/amendments/{amendment_id}/accept")
+def accept_amendment(
+    session: SessionDep, user: ApiUser, proposal_id: int, amendment_id: int
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    proposals.accept_amendment(session, acting, amendment_id)
+    return _detail(session, user, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/amendments/{amendment_id}/vote")
+def put_amendment_to_vote(
+    session: SessionDep, user: ApiUser, proposal_id: int, amendment_id: int
+) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    voting.put_amendment_to_vote(session, acting, amendment_id)
+    return _detail(session, user, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/amendments/{amendment_id}/withdraw", status_code=204)
+def withdraw_amendment(
+    session: SessionDep, user: ApiUser, proposal_id: int, amendment_id: int
+) -> Response:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    proposals.withdraw_amendment(session, acting, amendment_id)
+    return Response(status_code=204)
+
+
+@router.get("/proposals/{proposal_id}/vote")
+def current_vote(session: SessionDep, user: ApiUser, proposal_id: int) -> s.VoteOut | None:
+    acting = proposals.acting_on(session, proposal_id, user)
+    return _vote_out(views.vote_panel(session, acting))
+
+
+@router.post("/proposals/{proposal_id}/votes/{vote_id}/ballots", status_code=201)
+def cast_ballot(
+    session: SessionDep, user: ApiUser, proposal_id: int, vote_id: int, body: s.BallotIn
+) -> s.VoteOut | None:
+    acting = proposals.acting_on(session, proposal_id, user)
+    voting.cast_ballot(session, acting, vote_id, body.choice)
+    return _vote_out(views.vote_panel(session, acting))
+
+
+@router.post("/proposals/{proposal_id}/votes/{vote_id}/close")
+def close_vote(session: SessionDep, user: ApiUser, proposal_id: int, vote_id: int) -> s.ProposalOut:
+    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    voting.close_vote(session, acting, vote_id)
+    return _detail(session, user, proposal_id)
+
+
+def _caucus_seat(
+    session: Session, user: User, commission_id: int, pillar: str
+) -> tuple[Participant, rules.Seat, WorkingGroup]:
+    group = proposals.group_in_commission(session, commission_id, pillar)
+    participant = proposals.participant_of(session, commission_id, user)
+    if participant is None or participant.delegation_id is None:
+        raise NotAllowed(_("Caucus rooms are for the delegation's own members."))
+    return participant, proposals.seat_of(session, participant, group), group
+
+
+@router.get("/commissions/{commission_id}/caucus/{pillar}")
+def read_caucus(
+    session: SessionDep, user: ApiUser, commission_id: int, pillar: str
+) -> list[s.CaucusMessageOut]:
+    """Your own delegation's room; the API never opens another delegation's room."""
+    participant, _seat, group = _caucus_seat(session, user, commission_id, pillar)
+    people = views.people_by_id(session, commission_id)
+    assert participant.delegation_id is not None
+    return [
+        s.CaucusMessageOut(
+            id=m.id,
+            author=_person(people.get(m.author_id or 0)),
+            body=m.body,
+            created_at=m.created_at,
+        )
+        for m in proposals.caucus_messages(session, participant.delegation_id, group.id)
+    ]
+
+
+@router.post("/commissions/{commission_id}/caucus/{pillar}", status_code=201)
+def post_caucus(
+    session: SessionDep, user: ApiUser, commission_id: int, pillar: str, body: s.MessageIn
+) -> s.CaucusMessageOut:
+    participant, seat, group = _caucus_seat(session, user, commission_id, pillar)
+    assert participant.delegation is not None
+    m = proposals.post_caucus_message(
+        session, participant, seat, participant.delegation, group, body.body
+    )
+    people = views._people(session, {participant.id})
+    return s.CaucusMessageOut(
+        id=m.id, author=_person(people.get(participant.id)), body=m.body, created_at=m.created_at
+    )

@@ -1,0 +1,506 @@
+"""Pages and forms for working groups, proposals, debate, amendments, ballots and caucus rooms.
+
+Routes stay thin: services decide and raise domain errors; a failed form re-renders the
+page with the message next to the field and what was typed kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from app.accounts.auth import CurrentUser
+from app.accounts.models import User
+from app.commissions.models import Delegation
+from app.db import SessionDep, utcnow
+from app.errors import DomainError, Invalid, NotAllowed, NotFound
+from app.i18n import gettext as _
+from app.proposals import rules, views
+from app.proposals import service as proposals
+from app.proposals.diff import change_counts, word_diff
+from app.proposals.models import Revision
+from app.voting import service as voting
+from app.web import render
+
+router = APIRouter()
+
+MAX_DEADLINE_MINUTES = 24 * 60
+
+
+def proposal_context(page: views.ProposalPage, **extra: Any) -> dict[str, Any]:
+    return {"page": page, "p": page.proposal, "g": page.group, **extra}
+
+
+def show_proposal(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    proposal_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    page = views.proposal_page(session, proposal_id, user)
+    return render(
+        request,
+        "proposals/proposal.html",
+        proposal_context(page, error=error, notice=None, errors=errors or {}, values=values or {}),
+        status_code=status_code,
+    )
+
+
+def act(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    proposal_id: int,
+    action: Callable[[proposals.Acting], object],
+    *,
+    field_names: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """Run one action on a proposal; on success redirect back, on refusal show why."""
+    try:
+        acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+        action(acting)
+    except NotFound:
+        raise
+    except DomainError as error:
+        session.rollback()
+        errors = {}
+        if error.field and field_names and error.field in field_names:
+            errors[field_names[error.field]] = error.message
+        return show_proposal(
+            request,
+            session,
+            user,
+            proposal_id,
+            status_code=error.status_code,
+            error=None if errors else error.message,
+            errors=errors,
+            values=values,
+        )
+    return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
+
+
+def _deadline(minutes: str) -> Any:
+    if not minutes.strip():
+        return None
+    try:
+        value = int(minutes)
+    except ValueError as error:
+        raise Invalid(_("Give the deadline in whole minutes."), field="deadline") from error
+    if not 1 <= value <= MAX_DEADLINE_MINUTES:
+        raise Invalid(_("Choose a deadline between 1 minute and 24 hours."), field="deadline")
+    return utcnow() + timedelta(minutes=value)
+
+
+# --- working group -------------------------------------------------------------------------
+
+
+@router.get("/commissions/{commission_id}/groups/{pillar}", name="working_group")
+def working_group(
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: int, pillar: str
+) -> Response:
+    page = views.group_page(session, commission_id, pillar, user)
+    return render(request, "proposals/group.html", {"page": page, "g": page.group})
+
+
+@router.post("/commissions/{commission_id}/groups/{pillar}/proposals")
+def create_proposal(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    pillar: str,
+    title: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    rationale: Annotated[str, Form()] = "",
+) -> Response:
+    page = views.group_page(session, commission_id, pillar, user)
+    try:
+        proposal = proposals.create_proposal(
+            session,
+            page.participant,
+            page.seat,
+            page.group,
+            title=title,
+            text=text,
+            rationale=rationale,
+        )
+    except DomainError as error:
+        session.rollback()
+        page = views.group_page(session, commission_id, pillar, user)
+        return render(
+            request,
+            "proposals/group.html",
+            {
+                "page": page,
+                "g": page.group,
+                "values": {"title": title, "text": text, "rationale": rationale},
+                "errors": {error.field or "form": error.message},
+            },
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/proposals/{proposal.id}", status_code=303)
+
+
+# --- the proposal --------------------------------------------------------------------------
+
+
+@router.get("/proposals/{proposal_id}", name="proposal")
+def proposal_page(
+    request: Request, session: SessionDep, user: CurrentUser, proposal_id: int
+) -> Response:
+    return show_proposal(request, session, user, proposal_id)
+
+
+@router.get("/proposals/{proposal_id}/edit", name="edit_proposal")
+def edit_page(
+    request: Request, session: SessionDep, user: CurrentUser, proposal_id: int
+) -> Response:
+    acting = proposals.acting_on(session, proposal_id, user)
+    if not rules.can_edit(acting.seat, acting.facts):
+        raise NotAllowed(_("Only the authors can edit, and only a draft or a rejected proposal."))
+    revision = proposals.latest_revision(session, proposal_id)
+    values = {"title": revision.title, "text": revision.text, "rationale": revision.rationale}
+    return render(request, "proposals/edit.html", {"p": acting.proposal, "values": values})
+
+
+@router.post("/proposals/{proposal_id}/edit")
+def edit_proposal(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    title: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    rationale: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"title": title, "text": text, "rationale": rationale}
+    try:
+        acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+        proposals.edit_proposal(session, acting, title=title, text=text, rationale=rationale)
+    except (Invalid, NotAllowed) as error:
+        session.rollback()
+        acting = proposals.acting_on(session, proposal_id, user)
+        return render(
+            request,
+            "proposals/edit.html",
+            {
+                "p": acting.proposal,
+                "values": values,
+                "errors": {error.field or "form": error.message},
+            },
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
+
+
+@router.post("/proposals/{proposal_id}/coauthors")
+def add_coauthor(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    participant_id: Annotated[int, Form()],
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.add_coauthor(session, a, participant_id),
+        field_names={"participant_id": "participant_id"},
+    )
+
+
+@router.post("/proposals/{proposal_id}/sponsors")
+def invite_sponsor(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    participant_id: Annotated[int, Form()],
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.invite_sponsor(session, a, participant_id),
+        field_names={"participant_id": "participant_id"},
+    )
+
+
+@router.post("/proposals/{proposal_id}/sponsorship")
+def answer_sponsorship(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    answer: Annotated[str, Form()] = "",
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.respond_to_sponsorship(session, a, accept=answer == "accept"),
+    )
+
+
+@router.post("/proposals/{proposal_id}/stage")
+def move_stage(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    action: Annotated[str, Form()] = "",
+    deadline_minutes: Annotated[str, Form()] = "",
+) -> Response:
+    def step(acting: proposals.Acting) -> None:
+        if action == "open_vote":
+            voting.open_vote(session, acting, _deadline(deadline_minutes))
+        else:
+            proposals.move_stage(session, acting, action)
+
+    return act(request, session, user, proposal_id, step)
+
+
+@router.post("/proposals/{proposal_id}/votes/{vote_id}/ballot")
+def cast_ballot(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    vote_id: int,
+    choice: Annotated[str, Form()] = "",
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: voting.cast_ballot(session, a, vote_id, choice),
+    )
+
+
+@router.post("/proposals/{proposal_id}/votes/{vote_id}/close")
+def close_vote(
+    request: Request, session: SessionDep, user: CurrentUser, proposal_id: int, vote_id: int
+) -> Response:
+    return act(
+        request, session, user, proposal_id, lambda a: voting.close_vote(session, a, vote_id)
+    )
+
+
+@router.post("/proposals/{proposal_id}/arguments")
+def post_argument(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    stance: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+    parent_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.post_argument(
+            session, a, stance=stance, body=body, parent_id=parent_id
+        ),
+        field_names={"body": "body", "stance": "body", "parent_id": "body"},
+        values={"stance": stance, "body": body},
+    )
+
+
+@router.post("/proposals/{proposal_id}/arguments/{argument_id}/hide")
+def hide_argument(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    argument_id: int,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.hide_argument(session, a, argument_id, reason),
+    )
+
+
+@router.post("/proposals/{proposal_id}/amendments")
+def propose_amendment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    text: Annotated[str, Form()] = "",
+    rationale: Annotated[str, Form()] = "",
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.propose_amendment(session, a, text=text, rationale=rationale),
+        field_names={"text": "amendment_text"},
+        values={"amendment_text": text, "amendment_rationale": rationale},
+    )
+
+
+@router.post("/proposals/{proposal_id}/amendments/{amendment_id}/{decision}")
+def decide_amendment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    amendment_id: int,
+    decision: str,
+) -> Response:
+    decisions: dict[str, Callable[[proposals.Acting], object]] = {
+        "accept": lambda a: proposals.accept_amendment(session, a, amendment_id),
+        "vote": lambda a: voting.put_amendment_to_vote(session, a, amendment_id),
+        "withdraw": lambda a: proposals.withdraw_amendment(session, a, amendment_id),
+    }
+    if decision not in decisions:
+        raise NotFound(_("Unknown action."))
+    return act(request, session, user, proposal_id, decisions[decision])
+
+
+@router.get("/proposals/{proposal_id}/diff", name="proposal_diff")
+def diff_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    from_: Annotated[int, Query(alias="from")] = 1,
+    to: int | None = None,
+) -> Response:
+    acting = proposals.acting_on(session, proposal_id, user)
+    revisions = {
+        r.number: r
+        for r in session.scalars(select(Revision).where(Revision.proposal_id == proposal_id))
+    }
+    target = to if to is not None else max(revisions)
+    if from_ not in revisions or target not in revisions:
+        raise Invalid(_("Choose two revisions of this proposal."))
+    before, after = revisions[from_], revisions[target]
+    segments = word_diff(before.text, after.text)
+    inserted, deleted = change_counts(segments)
+    return render(
+        request,
+        "proposals/diff.html",
+        {
+            "p": acting.proposal,
+            "before": before,
+            "after": after,
+            "segments": segments,
+            "title_changed": before.title != after.title,
+            "inserted": inserted,
+            "deleted": deleted,
+            "numbers": sorted(revisions),
+        },
+    )
+
+
+# --- caucus --------------------------------------------------------------------------------
+
+
+def _caucus(
+    session: SessionDep, user: User, commission_id: int, pillar: str, delegation_code: str | None
+) -> dict[str, Any]:
+    group = proposals.group_in_commission(session, commission_id, pillar)
+    participant = proposals.participant_of(session, commission_id, user)
+    if participant is None:
+        raise NotFound(_("There is no such working group in this commission."))
+    seat = proposals.seat_of(session, participant, group)
+    delegations = session.scalars(
+        select(Delegation)
+        .where(Delegation.commission_id == commission_id)
+        .order_by(Delegation.position, Delegation.id)
+    ).all()
+    if seat.is_instructor:
+        wanted = delegation_code or (delegations[0].code if delegations else "")
+        delegation = next((d for d in delegations if d.code == wanted), None)
+    else:
+        delegation = participant.delegation
+    if delegation is None or not rules.can_read_caucus(seat, delegation.id):
+        raise NotAllowed(_("Caucus rooms are for the delegation's own members."))
+    return {
+        "group": group,
+        "participant": participant,
+        "seat": seat,
+        "delegation": delegation,
+        "delegations": delegations if seat.is_instructor else [],
+        "can_post": rules.can_post_in_caucus(seat, delegation.id),
+        "messages": proposals.caucus_messages(session, delegation.id, group.id),
+        "people": views.people_by_id(session, commission_id),
+    }
+
+
+@router.get("/commissions/{commission_id}/caucus/{pillar}", name="caucus")
+def caucus_room(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    pillar: str,
+    delegation: str | None = None,
+) -> Response:
+    context = _caucus(session, user, commission_id, pillar, delegation)
+    return render(request, "proposals/caucus.html", {**context, "commission_id": commission_id})
+
+
+@router.post("/commissions/{commission_id}/caucus/{pillar}")
+def post_in_caucus(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    pillar: str,
+    body: Annotated[str, Form()] = "",
+) -> Response:
+    context = _caucus(session, user, commission_id, pillar, None)
+    try:
+        proposals.post_caucus_message(
+            session,
+            context["participant"],
+            context["seat"],
+            context["delegation"],
+            context["group"],
+            body,
+        )
+    except (Invalid, NotAllowed) as error:
+        session.rollback()
+        return render(
+            request,
+            "proposals/caucus.html",
+            {
+                **_caucus(session, user, commission_id, pillar, None),
+                "commission_id": commission_id,
+                "values": {"body": body},
+                "errors": {"body": error.message},
+            },
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/commissions/{commission_id}/caucus/{pillar}", status_code=303)
+
+
+@router.get("/secret-ballots", name="secret_ballots")
+def secret_ballots(request: Request) -> Response:
+    return render(request, "proposals/secret_ballots.html")

@@ -1,0 +1,153 @@
+"""Request and response bodies of the proposals API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ProposalIn(BaseModel):
+    title: str = Field(max_length=200)
+    text: str = Field(max_length=20_000)
+    rationale: str = Field(default="", max_length=20_000)
+
+
+class ParticipantRef(BaseModel):
+    participant_id: int
+
+
+class SponsorshipAnswer(BaseModel):
+    accept: bool
+
+
+class StageAction(BaseModel):
+    action: Literal["table", "open_debate", "open_vote", "withdraw"]
+    deadline_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+
+
+class ArgumentIn(BaseModel):
+    stance: Literal["support", "oppose", "question", "note"]
+    body: str = Field(max_length=10_000)
+    parent_id: int | None = None
+
+
+class HideIn(BaseModel):
+    reason: str = Field(max_length=1000)
+
+
+class AmendmentIn(BaseModel):
+    text: str = Field(max_length=20_000)
+    rationale: str = Field(default="", max_length=20_000)
+
+
+class BallotIn(BaseModel):
+    choice: Literal["yes", "no", "abstain"]
+
+
+class MessageIn(BaseModel):
+    body: str = Field(max_length=10_000)
+
+
+class PersonOut(BaseModel):
+    participant_id: int
+    display_name: str
+    delegation: str | None
+
+
+class SponsorOut(PersonOut):
+    status: str
+
+
+class RevisionOut(BaseModel):
+    number: int
+    title: str
+    text: str
+    rationale: str
+    author: PersonOut | None
+    amendment_id: int | None
+    created_at: datetime
+
+
+class DelegationTallyOut(BaseModel):
+    delegation: str
+    name: str
+    eligible: int
+    yes: int | None
+    no: int | None
+    abstain: int | None
+
+
+class VoteOut(BaseModel):
+    id: int
+    amendment_id: int | None
+    round: int
+    voting_rule: str
+    ballot_type: str
+    ballot_unit: str
+    quorum: float
+    opened_at: datetime
+    deadline: datetime | None
+    closed_at: datetime | None
+    eligible: int
+    cast: int
+    counts_hidden: bool
+    by_delegation: list[DelegationTallyOut]
+    adopted: bool | None
+    final: bool
+    summary: str | None
+    explanation: str | None
+    you_voted: bool
+    your_choice: str | None
+
+
+class ProposalSummaryOut(BaseModel):
+    id: int
+    title: str
+    stage: str
+    round: int
+    working_group: str
+
+
+class ProposalOut(ProposalSummaryOut):
+    text: str
+    rationale: str
+    revision: int
+    authors: list[PersonOut]
+    sponsors: list[SponsorOut]
+    tabling_needs: list[str]
+    vote: VoteOut | None
+
+
+class ArgumentOut(BaseModel):
+    id: int
+    parent_id: int | None
+    stance: str
+    body: str | None
+    author: PersonOut | None
+    created_at: datetime
+    hidden: bool
+    hidden_reason: str | None
+
+
+class AmendmentOut(BaseModel):
+    id: int
+    status: str
+    text: str
+    rationale: str
+    base_revision: int
+    author: PersonOut | None
+    created_at: datetime
+
+
+class DiffSegmentOut(BaseModel):
+    kind: str
+    text: str
+
+
+class CaucusMessageOut(BaseModel):
+    id: int
+    author: PersonOut | None
+    body: str
+    created_at: datetime

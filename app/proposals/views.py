@@ -1,0 +1,286 @@
+"""What the proposal and working-group pages show, loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.commissions.models import Delegation, Participant, WorkingGroup
+from app.errors import NotFound
+from app.i18n import gettext as _
+from app.proposals import rules
+from app.proposals import service as proposals
+from app.proposals.diff import Segment, word_diff
+from app.proposals.models import Amendment, Argument, Proposal, ProposalAuthor, Revision
+from app.proposals.service import Acting
+from app.voting import service as voting
+from app.voting.models import Vote
+from app.voting.service import Standing
+
+
+@dataclass
+class ArgumentNode:
+    argument: Argument
+    author: Participant | None
+    replies: list[ArgumentNode] = field(default_factory=list)
+
+
+@dataclass
+class AmendmentView:
+    amendment: Amendment
+    author: Participant | None
+    diff: list[Segment]
+    vote: Vote | None
+
+
+@dataclass
+class BalanceRow:
+    delegation: Delegation
+    counts: dict[str, int]
+
+
+@dataclass
+class VotePanel:
+    standing: Standing
+    can_vote: bool
+    has_voted: bool
+    my_choice: str | None
+    is_amendment: bool
+
+
+@dataclass
+class ProposalPage:
+    acting: Acting
+    revision: Revision
+    revisions: list[Revision]
+    people: dict[int, Participant]
+    arguments: list[ArgumentNode]
+    argument_count: int
+    balance: list[BalanceRow]
+    amendments: list[AmendmentView]
+    vote_panel: VotePanel | None
+    shortfall: list[str]
+    sponsor_candidates: list[Participant]
+
+    @property
+    def proposal(self) -> Proposal:
+        return self.acting.proposal
+
+    @property
+    def group(self) -> WorkingGroup:
+        return self.acting.group
+
+    def can(self, what: str) -> bool:
+        seat, facts = self.acting.seat, self.acting.facts
+        checks = {
+            "edit": lambda: rules.can_edit(seat, facts),
+            "table": lambda: rules.may_move("table", seat, facts),
+            "withdraw": lambda: rules.may_move("withdraw", seat, facts),
+            "open_debate": lambda: rules.may_move("open_debate", seat, facts),
+            "open_vote": lambda: rules.may_move("open_vote", seat, facts),
+            "chair": lambda: rules.can_chair(seat, facts),
+            "argue": lambda: rules.can_argue(seat, facts),
+            "hide": lambda: rules.can_hide_argument(seat),
+            "amend": lambda: rules.can_propose_amendment(seat, facts),
+            "accept_amendment": lambda: rules.can_accept_amendment(seat, facts),
+            "respond": lambda: rules.can_respond_to_sponsorship(seat, facts),
+        }
+        return checks[what]()
+
+    def sponsorship_of_me(self) -> str | None:
+        for sponsorship in self.proposal.sponsorships:
+            if sponsorship.participant_id == self.acting.participant.id:
+                return sponsorship.status
+        return None
+
+
+def _people(session: Session, ids: set[int]) -> dict[int, Participant]:
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Participant)
+        .where(Participant.id.in_(ids))
+        .options(
+            joinedload(Participant.user),
+            joinedload(Participant.delegation),
+            joinedload(Participant.sector),
+        )
+    ).all()
+    return {p.id: p for p in rows}
+
+
+def vote_panel(session: Session, acting: Acting) -> VotePanel | None:
+    vote = voting.current_vote(session, acting.proposal)
+    if vote is None or (vote.round != acting.proposal.round and vote.closed_at is None):
+        return None
+    standing = voting.standing(session, vote, acting.proposal.commission_id, acting.group.id)
+    has_voted = voting.has_voted(session, vote, acting.participant.id)
+    return VotePanel(
+        standing=standing,
+        can_vote=vote.closed_at is None and rules.can_vote(acting.seat, vote.ballot_unit),
+        has_voted=has_voted,
+        my_choice=voting.my_roll_call_choice(session, vote, acting.participant.id)
+        if has_voted
+        else None,
+        is_amendment=vote.amendment_id is not None,
+    )
+
+
+def argument_tree(
+    session: Session, proposal_id: int, people: dict[int, Participant]
+) -> tuple[list[ArgumentNode], list[Argument]]:
+    rows = session.scalars(
+        select(Argument).where(Argument.proposal_id == proposal_id).order_by(Argument.id)
+    ).all()
+    missing = {a.author_id for a in rows if a.author_id and a.author_id not in people}
+    people.update(_people(session, missing))
+    nodes = {a.id: ArgumentNode(a, people.get(a.author_id or 0)) for a in rows}
+    roots: list[ArgumentNode] = []
+    for argument in rows:
+        node = nodes[argument.id]
+        parent = nodes.get(argument.parent_id or 0)
+        (parent.replies if parent else roots).append(node)
+    return roots, list(rows)
+
+
+def stance_balance(
+    session: Session, commission_id: int, arguments: list[Argument], people: dict[int, Participant]
+) -> list[BalanceRow]:
+    """How the visible arguments divide by stance within each delegation."""
+    delegations = session.scalars(
+        select(Delegation)
+        .where(Delegation.commission_id == commission_id)
+        .order_by(Delegation.position, Delegation.id)
+    ).all()
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for argument in arguments:
+        author = people.get(argument.author_id or 0)
+        if argument.hidden_at is None and author is not None and author.delegation_id:
+            counts[author.delegation_id][argument.stance] += 1
+    return [
+        BalanceRow(d, {stance: counts[d.id][stance] for stance in rules.STANCES})
+        for d in delegations
+    ]
+
+
+def amendment_views(
+    session: Session, acting: Acting, people: dict[int, Participant]
+) -> list[AmendmentView]:
+    amendments = session.scalars(
+        select(Amendment).where(Amendment.proposal_id == acting.proposal.id).order_by(Amendment.id)
+    ).all()
+    if not amendments:
+        return []
+    base_numbers = {a.base_revision_number for a in amendments}
+    bases = {
+        r.number: r.text
+        for r in session.scalars(
+            select(Revision).where(
+                Revision.proposal_id == acting.proposal.id, Revision.number.in_(base_numbers)
+            )
+        )
+    }
+    votes = {
+        v.amendment_id: v
+        for v in session.scalars(
+            select(Vote).where(Vote.amendment_id.in_([a.id for a in amendments]))
+        )
+    }
+    people.update(_people(session, {a.author_id for a in amendments if a.author_id} - set(people)))
+    return [
+        AmendmentView(
+            amendment=a,
+            author=people.get(a.author_id or 0),
+            diff=word_diff(bases.get(a.base_revision_number, ""), a.text),
+            vote=votes.get(a.id),
+        )
+        for a in amendments
+    ]
+
+
+def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPage:
+    acting = proposals.acting_on(session, proposal_id, user)
+    proposal = acting.proposal
+    revisions = list(
+        session.scalars(
+            select(Revision).where(Revision.proposal_id == proposal.id).order_by(Revision.number)
+        )
+    )
+    ids = {a.participant_id for a in proposal.authors} | {
+        s.participant_id for s in proposal.sponsorships
+    }
+    ids |= {r.author_id for r in revisions if r.author_id}
+    people = _people(session, ids)
+    roots, flat = argument_tree(session, proposal.id, people)
+    editable = rules.can_edit(acting.seat, acting.facts)
+    candidates: list[Participant] = []
+    if editable:
+        candidates = list(
+            session.scalars(
+                select(Participant)
+                .where(
+                    Participant.commission_id == proposal.commission_id,
+                    Participant.role == "delegate",
+                    Participant.delegation_id.is_not(None),
+                    Participant.id.not_in(acting.facts.author_ids | acting.facts.sponsor_ids),
+                )
+                .options(joinedload(Participant.user), joinedload(Participant.delegation))
+                .order_by(Participant.delegation_id, Participant.id)
+            )
+        )
+    return ProposalPage(
+        acting=acting,
+        revision=revisions[-1],
+        revisions=revisions,
+        people=people,
+        arguments=roots,
+        argument_count=len(flat),
+        balance=stance_balance(session, proposal.commission_id, flat, people),
+        amendments=amendment_views(session, acting, people),
+        vote_panel=vote_panel(session, acting),
+        shortfall=proposals.sponsorship_shortfall(session, acting) if editable else [],
+        sponsor_candidates=candidates,
+    )
+
+
+@dataclass
+class GroupPage:
+    group: WorkingGroup
+    participant: Participant
+    seat: rules.Seat
+    by_stage: dict[str, list[Proposal]]
+    can_draft: bool
+
+
+def group_page(session: Session, commission_id: int, pillar: str, user: User) -> GroupPage:
+    group = proposals.group_in_commission(session, commission_id, pillar)
+    participant = proposals.participant_of(session, commission_id, user)
+    if participant is None:
+        raise NotFound(_("There is no such working group in this commission."))
+    seat = proposals.seat_of(session, participant, group)
+    mine = select(ProposalAuthor.proposal_id).where(ProposalAuthor.participant_id == participant.id)
+    rows = session.scalars(
+        select(Proposal)
+        .where(
+            Proposal.working_group_id == group.id,
+            (Proposal.stage != "draft") | Proposal.id.in_(mine),
+        )
+        .order_by(Proposal.stage_changed_at.desc())
+    ).all()
+    by_stage: dict[str, list[Proposal]] = {stage: [] for stage in rules.STAGES}
+    for proposal in rows:
+        by_stage[proposal.stage].append(proposal)
+    return GroupPage(group, participant, seat, by_stage, rules.can_draft_in_group(seat))
+
+
+def people_by_id(session: Session, commission_id: int) -> dict[int, Participant]:
+    rows = session.scalars(
+        select(Participant)
+        .where(Participant.commission_id == commission_id)
+        .options(joinedload(Participant.user), joinedload(Participant.delegation))
+    ).all()
+    return {p.id: p for p in rows}

@@ -1,0 +1,454 @@
+"""Opening votes, casting ballots, tallying and closing. Functions never commit.
+
+Concurrency: casting a ballot takes a shared lock on the vote row and closing takes an
+exclusive one (PostgreSQL), so no ballot lands in a vote after its result is written;
+on SQLite every writing transaction begins IMMEDIATE, which serializes them anyway.
+One ballot per voter is the database's unique constraint on receipts, not a check here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.activity.service import record
+from app.commissions.models import Delegation, Participant, WorkingGroup, WorkingGroupMembership
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.i18n import gettext as _
+from app.live.broker import LiveEvent
+from app.live.events import announce
+from app.norms.models import Norm
+from app.proposals import rules as proposal_rules
+from app.proposals import service as proposals
+from app.proposals.models import Amendment, Proposal
+from app.proposals.service import Acting
+from app.voting import rules
+from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
+from app.voting.rules import DelegationCount, TallyResult, VoteRule
+
+
+def _announce_tally(session: Session, proposal: Proposal, vote: Vote, kind: str = "tally") -> None:
+    announce(
+        session,
+        LiveEvent(
+            commission_id=proposal.commission_id,
+            kind=kind,
+            proposal_id=proposal.id,
+            subject_id=vote.id,
+        ),
+    )
+
+
+def _new_vote(
+    session: Session,
+    acting: Acting,
+    *,
+    amendment: Amendment | None,
+    deadline: datetime | None,
+) -> Vote:
+    group = acting.group
+    if deadline is not None and deadline <= utcnow():
+        raise Invalid(_("The deadline must be in the future."), field="deadline")
+    vote = Vote(
+        proposal_id=acting.proposal.id,
+        amendment_id=amendment.id if amendment else None,
+        round=acting.proposal.round,
+        voting_rule=group.voting_rule,
+        quorum=group.quorum,
+        ballot_unit=group.ballot_unit,
+        ballot_type=group.ballot_type,
+        hide_running_tally=group.hide_running_tally,
+        opened_by_id=acting.participant.id,
+        deadline=deadline,
+    )
+    session.add(vote)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(_("A vote on this is open or was held already.")) from error
+    if vote.ballot_type == "secret":
+        # Every counter exists from the start, so row order says nothing about who voted when.
+        delegation_ids = session.scalars(
+            select(Delegation.id).where(
+                Delegation.commission_id == acting.proposal.commission_id,
+                Delegation.status == "member",
+            )
+        ).all()
+        session.add_all(
+            SecretBallotCount(vote_id=vote.id, delegation_id=d, choice=c, count=0)
+            for d in delegation_ids
+            for c in rules.CHOICES
+        )
+        session.flush()
+    return vote
+
+
+def open_votes_on(session: Session, proposal_id: int) -> list[Vote]:
+    return list(
+        session.scalars(
+            select(Vote).where(Vote.proposal_id == proposal_id, Vote.closed_at.is_(None))
+        )
+    )
+
+
+def open_vote(session: Session, acting: Acting, deadline: datetime | None = None) -> Vote:
+    """Move a proposal from debate to voting under the group's rules as they stand now."""
+    if not proposal_rules.may_move("open_vote", acting.seat, acting.facts):
+        if acting.proposal.stage != "debate":
+            raise Conflict(_("A vote can only open on a proposal in debate."))
+        raise NotAllowed(_("Only the co-chairs or an instructor can open the vote."))
+    if open_votes_on(session, acting.proposal.id):
+        raise Conflict(_("Close the open amendment vote before voting on the proposal."))
+    proposals.set_stage(session, acting.proposal, "debate", "voting")
+    vote = _new_vote(session, acting, amendment=None, deadline=deadline)
+    record(
+        session,
+        acting.proposal.commission_id,
+        "vote.opened",
+        actor_id=acting.participant.id,
+        proposal_id=acting.proposal.id,
+        working_group_id=acting.group.id,
+        vote=vote.id,
+        round=vote.round,
+        rule=vote.voting_rule,
+    )
+    _announce_tally(session, acting.proposal, vote, "stage")
+    return vote
+
+
+def put_amendment_to_vote(
+    session: Session, acting: Acting, amendment_id: int, deadline: datetime | None = None
+) -> Vote:
+    if not proposal_rules.can_chair(acting.seat, acting.facts):
+        raise NotAllowed(_("Only the co-chairs or an instructor can put an amendment to a vote."))
+    if acting.proposal.stage != "debate":
+        raise Conflict(_("Amendments are voted on while the proposal is in debate."))
+    amendment = proposals.load_amendment(session, acting, amendment_id)
+    if amendment.status != "proposed":
+        raise Conflict(_("This amendment has been decided already."))
+    if open_votes_on(session, acting.proposal.id):
+        raise Conflict(_("Another vote on this proposal is still open."))
+    amendment.status = "voting"
+    vote = _new_vote(session, acting, amendment=amendment, deadline=deadline)
+    record(
+        session,
+        acting.proposal.commission_id,
+        "amendment.vote_opened",
+        actor_id=acting.participant.id,
+        proposal_id=acting.proposal.id,
+        working_group_id=acting.group.id,
+        amendment=amendment.id,
+        vote=vote.id,
+    )
+    _announce_tally(session, acting.proposal, vote, "amendment")
+    return vote
+
+
+def load_vote(session: Session, acting: Acting, vote_id: int, *, lock: str | None = None) -> Vote:
+    query = select(Vote).where(Vote.id == vote_id, Vote.proposal_id == acting.proposal.id)
+    if lock == "share":
+        query = query.with_for_update(read=True)
+    elif lock == "update":
+        query = query.with_for_update()
+    vote = session.scalar(query)
+    if vote is None:
+        raise NotFound(_("There is no such vote on this proposal."))
+    return vote
+
+
+def current_vote(session: Session, proposal: Proposal) -> Vote | None:
+    """The open vote on the proposal itself or on an amendment; else the latest of this round."""
+    votes = session.scalars(
+        select(Vote)
+        .where(Vote.proposal_id == proposal.id)
+        .order_by(Vote.closed_at.is_not(None), Vote.id.desc())
+        .limit(1)
+    ).all()
+    return votes[0] if votes else None
+
+
+def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> None:
+    if choice not in rules.CHOICES:
+        raise Invalid(_("Vote yes, no or abstain."), field="choice")
+    vote = load_vote(session, acting, vote_id, lock="share")
+    if vote.closed_at is not None:
+        raise Conflict(_("This vote has closed."))
+    if vote.deadline is not None and utcnow() > vote.deadline:
+        raise Conflict(_("The deadline for this vote has passed."))
+    if not proposal_rules.can_vote(acting.seat, vote.ballot_unit):
+        if vote.ballot_unit == "delegation":
+            raise NotAllowed(_("In this working group the head of delegation votes for it."))
+        raise NotAllowed(_("Only delegates of member delegations in this working group can vote."))
+    delegation_id = acting.participant.delegation_id
+    assert delegation_id is not None
+    receipt = BallotReceipt(
+        vote_id=vote.id,
+        participant_id=acting.participant.id,
+        delegation_id=delegation_id,
+        delegation_seat=delegation_id if vote.ballot_unit == "delegation" else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(receipt)
+            session.flush()
+    except IntegrityError as error:
+        if vote.ballot_unit == "delegation":
+            raise Conflict(_("Your delegation has voted already.")) from error
+        raise Conflict(_("You have voted already; a ballot cannot be changed.")) from error
+    if vote.ballot_type == "secret":
+        session.execute(
+            update(SecretBallotCount)
+            .where(
+                SecretBallotCount.vote_id == vote.id,
+                SecretBallotCount.delegation_id == delegation_id,
+                SecretBallotCount.choice == choice,
+            )
+            .values(count=SecretBallotCount.count + 1)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        session.add(
+            RollCallBallot(
+                vote_id=vote.id,
+                participant_id=acting.participant.id,
+                delegation_id=delegation_id,
+                sector_id=acting.participant.sector_id,
+                choice=choice,
+            )
+        )
+    # Who voted is public; what they chose is logged only for roll-call ballots.
+    details: dict[str, Any] = {"vote": vote.id}
+    if vote.ballot_type == "roll_call":
+        details["choice"] = choice
+    record(
+        session,
+        acting.proposal.commission_id,
+        "ballot.cast",
+        actor_id=acting.participant.id,
+        proposal_id=acting.proposal.id,
+        working_group_id=acting.group.id,
+        **details,
+    )
+    session.flush()
+    _announce_tally(session, acting.proposal, vote)
+
+
+@dataclass
+class Standing:
+    """A vote's tally as it stands, with what each reader may be shown."""
+
+    vote: Vote
+    result: TallyResult
+    counts: list[DelegationCount]
+
+    @property
+    def show_counts(self) -> bool:
+        """Running tallies can be hidden until the vote closes (against bandwagon voting)."""
+        return self.vote.closed_at is not None or not self.vote.hide_running_tally
+
+
+def _eligible_by_delegation(session: Session, vote: Vote, group_id: int) -> dict[int, int]:
+    if vote.ballot_unit == "delegation":
+        return {}
+    rows = session.execute(
+        select(Participant.delegation_id, func.count())
+        .join(WorkingGroupMembership, WorkingGroupMembership.participant_id == Participant.id)
+        .where(
+            WorkingGroupMembership.working_group_id == group_id,
+            Participant.role == "delegate",
+            Participant.delegation_id.is_not(None),
+        )
+        .group_by(Participant.delegation_id)
+    ).all()
+    return {int(d): int(n) for d, n in rows if d is not None}
+
+
+def _choices_by_delegation(session: Session, vote: Vote) -> dict[int, dict[str, int]]:
+    if vote.ballot_type == "secret":
+        rows = session.execute(
+            select(
+                SecretBallotCount.delegation_id, SecretBallotCount.choice, SecretBallotCount.count
+            ).where(SecretBallotCount.vote_id == vote.id)
+        ).all()
+    else:
+        rows = session.execute(
+            select(RollCallBallot.delegation_id, RollCallBallot.choice, func.count())
+            .where(RollCallBallot.vote_id == vote.id)
+            .group_by(RollCallBallot.delegation_id, RollCallBallot.choice)
+        ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for delegation_id, choice, count in rows:
+        counts.setdefault(int(delegation_id), {})[str(choice)] = int(count)
+    return counts
+
+
+def standing(
+    session: Session, vote: Vote, commission_id: int, group_id: int, *, final: bool | None = None
+) -> Standing:
+    """The tally in three queries, whatever the number of voters.
+
+    `final` defaults to whether the vote has closed; closing asks for the final wording first.
+    """
+    delegations = session.scalars(
+        select(Delegation)
+        .where(Delegation.commission_id == commission_id)
+        .order_by(Delegation.position, Delegation.id)
+    ).all()
+    eligible = _eligible_by_delegation(session, vote, group_id)
+    choices = _choices_by_delegation(session, vote)
+    counts = []
+    for d in delegations:
+        cast = choices.get(d.id, {})
+        seats = 1 if vote.ballot_unit == "delegation" else eligible.get(d.id, 0)
+        counts.append(
+            DelegationCount(
+                code=d.code,
+                name=d.name,
+                is_member=d.status == "member",
+                # Someone who voted and then left the group still counts as having been eligible.
+                eligible=max(seats, sum(cast.values())),
+                yes=cast.get("yes", 0),
+                no=cast.get("no", 0),
+                abstain=cast.get("abstain", 0),
+            )
+        )
+    rule = VoteRule(voting_rule=vote.voting_rule, quorum=vote.quorum, ballot_unit=vote.ballot_unit)
+    result = rules.decide(
+        rule, counts, final=vote.closed_at is not None if final is None else final
+    )
+    return Standing(vote=vote, result=result, counts=counts)
+
+
+def has_voted(session: Session, vote: Vote, participant_id: int) -> bool:
+    return (
+        session.scalar(
+            select(BallotReceipt.id).where(
+                BallotReceipt.vote_id == vote.id, BallotReceipt.participant_id == participant_id
+            )
+        )
+        is not None
+    )
+
+
+def my_roll_call_choice(session: Session, vote: Vote, participant_id: int) -> str | None:
+    if vote.ballot_type == "secret":
+        return None
+    return session.scalar(
+        select(RollCallBallot.choice).where(
+            RollCallBallot.vote_id == vote.id, RollCallBallot.participant_id == participant_id
+        )
+    )
+
+
+def _next_norm_number(session: Session, group: WorkingGroup) -> int:
+    # The group row is locked first, so two adoptions in one group cannot take the same number.
+    session.get(WorkingGroup, group.id, with_for_update=True)
+    highest = session.scalar(select(func.max(Norm.number)).where(Norm.working_group_id == group.id))
+    return int(highest or 0) + 1
+
+
+def _result_record(final: Standing) -> dict[str, Any]:
+    return {
+        "adopted": final.result.adopted,
+        "quorum_met": final.result.quorum_met,
+        "eligible": final.result.eligible,
+        "cast": final.result.cast,
+        "lines": list(final.result.lines),
+        "summary": final.result.summary,
+        "by_delegation": {
+            c.code: {
+                "name": c.name,
+                "yes": c.yes,
+                "no": c.no,
+                "abstain": c.abstain,
+                "eligible": c.eligible,
+            }
+            for c in final.counts
+            if c.is_member
+        },
+        "ballot_type": final.vote.ballot_type,
+        "voting_rule": final.vote.voting_rule,
+    }
+
+
+def close_vote(session: Session, acting: Acting, vote_id: int) -> Standing:
+    """Close a vote: its result becomes final, and the proposal or amendment is decided."""
+    if not proposal_rules.can_chair(acting.seat, acting.facts):
+        raise NotAllowed(_("Only the co-chairs or an instructor can close the vote."))
+    vote = load_vote(session, acting, vote_id, lock="update")
+    if vote.closed_at is not None:
+        raise Conflict(_("This vote has closed already."))
+    final = standing(session, vote, acting.proposal.commission_id, acting.group.id, final=True)
+    vote.closed_at, vote.adopted, vote.result = (
+        utcnow(),
+        final.result.adopted,
+        _result_record(final),
+    )
+    proposal = acting.proposal
+    if vote.amendment_id is None:
+        proposals.set_stage(session, proposal, "voting", "adopted" if vote.adopted else "rejected")
+        if vote.adopted:
+            adopt_as_norm(session, acting, vote)
+        kind = "vote.closed"
+    else:
+        amendment = session.get(Amendment, vote.amendment_id)
+        assert amendment is not None
+        amendment.status, amendment.decided_at = (
+            ("adopted" if vote.adopted else "rejected"),
+            utcnow(),
+        )
+        if vote.adopted:
+            proposals.apply_amendment(session, proposal, amendment)
+        kind = "amendment.vote_closed"
+    record(
+        session,
+        proposal.commission_id,
+        kind,
+        actor_id=acting.participant.id,
+        proposal_id=proposal.id,
+        working_group_id=acting.group.id,
+        vote=vote.id,
+        adopted=vote.adopted,
+        summary=final.result.summary,
+    )
+    session.flush()
+    _announce_tally(session, proposal, vote, "stage")
+    return final
+
+
+def adopt_as_norm(session: Session, acting: Acting, vote: Vote) -> Norm:
+    group = acting.group
+    number = _next_norm_number(session, group)
+    revision = proposals.latest_revision(session, acting.proposal.id)
+    result = vote.result or {}
+    norm = Norm(
+        commission_id=acting.proposal.commission_id,
+        working_group_id=group.id,
+        proposal_id=acting.proposal.id,
+        revision_id=revision.id,
+        vote_id=vote.id,
+        number=number,
+        code=f"{group.code}-{number}",
+        title=revision.title,
+        text=revision.text,
+        tally=result.get("by_delegation", {}),
+    )
+    session.add(norm)
+    session.flush()
+    record(
+        session,
+        acting.proposal.commission_id,
+        "norm.adopted",
+        actor_id=acting.participant.id,
+        proposal_id=acting.proposal.id,
+        working_group_id=group.id,
+        norm=norm.code,
+    )
+    return norm

@@ -1,0 +1,1 @@
+"""Tests for the live-update broker and the publish-after-commit hook."""

@@ -1,0 +1,433 @@
+"""Every proposal route refuses who it should: drafts, caucus rooms, secret ballots never leak."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.activity.models import Activity
+from app.commissions.models import Participant, WorkingGroupMembership
+from app.proposals import service as proposals
+from app.voting import service as voting
+from app.voting.models import RollCallBallot
+from tests.conftest import Cast, csrf_from, sign_in
+from tests.proposals.helpers import acting, make_co_chair, open_vote_of, to_stage
+
+
+def bearer(db: Session, user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {accounts.create_api_token(db, user, 't')[1]}"}
+
+
+def post(client: TestClient, url: str, data: dict[str, str] | None = None) -> object:
+    token = csrf_from(client.get("/").text)
+    return client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "/edit", "/diff?from=1&to=1"])
+def test_a_draft_is_hidden_from_other_delegates_and_instructors(
+    client: TestClient, db: Session, cast: Cast, path: str
+) -> None:
+    proposal = to_stage(db, cast, "draft")
+    for name in ("pei", "ulysses", "ines", "stan"):
+        client.cookies.clear()
+        sign_in(client, name)
+        response = client.get(f"/proposals/{proposal.id}{path}")
+        assert response.status_code == 404, name
+        assert "Joint AI incident" not in response.text
+
+
+def test_a_draft_is_hidden_from_the_api_and_the_group_list(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "draft")
+    headers = bearer(db, cast.prc_delegate)
+    assert client.get(f"/api/v1/proposals/{proposal.id}", headers=headers).status_code == 404
+    listing = client.get(f"/api/v1/commissions/{cast.commission.id}/proposals", headers=headers)
+    assert listing.json() == []
+    sign_in(client, "pei")
+    page = client.get(f"/commissions/{cast.commission.id}/groups/frontier-technology")
+    assert "Joint AI incident" not in page.text
+
+
+def test_only_authors_edit_table_or_ask_sponsors(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "draft")
+    proposals.invite_sponsor(
+        db, acting(db, proposal, cast.us_delegate), cast.participants["pei"].id
+    )
+    sign_in(client, "pei")  # asked to sponsor: may read, may not edit or table
+    assert client.get(f"/proposals/{proposal.id}").status_code == 200
+    assert client.get(f"/proposals/{proposal.id}/edit").status_code == 403
+    refused = post(client, f"/proposals/{proposal.id}/edit", {"title": "Mine", "text": "Mine."})
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert post(client, f"/proposals/{proposal.id}/stage", {"action": "table"}).status_code == 403  # type: ignore[attr-defined]
+    asked = post(
+        client,
+        f"/proposals/{proposal.id}/sponsors",
+        {"participant_id": str(cast.participants["ulysses"].id)},
+    )
+    assert asked.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_only_chairs_and_instructors_move_stages(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "tabled")
+    sign_in(client, "ulysses")
+    assert (
+        post(client, f"/proposals/{proposal.id}/stage", {"action": "open_debate"}).status_code
+        == 403
+    )  # type: ignore[attr-defined]
+    make_co_chair(db, cast, "ulysses", "FT")
+    assert (
+        post(client, f"/proposals/{proposal.id}/stage", {"action": "open_debate"}).status_code
+        == 303
+    )  # type: ignore[attr-defined]
+
+
+def test_co_chairs_cannot_move_stages_when_the_group_forbids_it(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "tabled", chairs_move_stages=False)
+    make_co_chair(db, cast, "ulysses", "FT")
+    sign_in(client, "ulysses")
+    assert (
+        post(client, f"/proposals/{proposal.id}/stage", {"action": "open_debate"}).status_code
+        == 403
+    )  # type: ignore[attr-defined]
+
+
+def test_a_stage_cannot_be_skipped(client: TestClient, db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "tabled")
+    sign_in(client, "ines")
+    assert (
+        post(client, f"/proposals/{proposal.id}/stage", {"action": "open_vote"}).status_code == 409
+    )  # type: ignore[attr-defined]
+
+
+# --- voting --------------------------------------------------------------------------------
+
+
+def ballot_url(db: Session, proposal_id: int) -> str:
+    from app.proposals.models import Proposal
+
+    proposal = db.get(Proposal, proposal_id)
+    assert proposal is not None
+    return f"/proposals/{proposal_id}/votes/{open_vote_of(db, proposal).id}/ballots"
+
+
+def test_nobody_votes_outside_the_voting_stage(client: TestClient, db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "debate")
+    response = client.post(
+        f"/api/v1/proposals/{proposal.id}/votes/1/ballots",
+        json={"choice": "yes"},
+        headers=bearer(db, cast.us_delegate),
+    )
+    assert response.status_code == 404
+
+
+def test_outside_the_working_group_there_is_no_vote(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "voting")
+    membership = db.get(
+        WorkingGroupMembership, (cast.participants["ulysses"].id, cast.groups["FT"].id)
+    )
+    db.delete(membership)
+    db.flush()
+    response = client.post(
+        "/api/v1" + ballot_url(db, proposal.id),
+        json={"choice": "yes"},
+        headers=bearer(db, cast.us_colleague),
+    )
+    assert response.status_code == 403
+    assert "working group" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("who", ["ines", "newcomer", "stan"])
+def test_instructors_unseated_and_strangers_cannot_vote(
+    client: TestClient, db: Session, cast: Cast, who: str
+) -> None:
+    proposal = to_stage(db, cast, "voting")
+    user = db.scalar(select(User).where(User.username == who))
+    assert user is not None
+    response = client.post(
+        "/api/v1" + ballot_url(db, proposal.id), json={"choice": "yes"}, headers=bearer(db, user)
+    )
+    assert response.status_code in (403, 404)
+    assert (
+        voting.standing(
+            db, open_vote_of(db, proposal), cast.commission.id, cast.groups["FT"].id
+        ).result.cast
+        == 0
+    )
+
+
+def test_observer_delegations_speak_but_do_not_vote(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "voting")
+    cast.delegations["PRC"].status = "observer"
+    db.flush()
+    response = client.post(
+        "/api/v1" + ballot_url(db, proposal.id),
+        json={"choice": "no"},
+        headers=bearer(db, cast.prc_delegate),
+    )
+    assert response.status_code == 403
+
+
+def test_a_second_ballot_is_a_409_and_changes_nothing(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "voting")
+    url = "/api/v1" + ballot_url(db, proposal.id)
+    headers = bearer(db, cast.us_delegate)
+    assert client.post(url, json={"choice": "yes"}, headers=headers).status_code == 201
+    second = client.post(url, json={"choice": "no"}, headers=headers)
+    assert second.status_code == 409
+    assert "already" in second.json()["detail"]
+    choices = db.scalars(select(RollCallBallot.choice)).all()
+    assert choices == ["yes"]
+
+
+def test_head_votes_once_for_the_delegation(client: TestClient, db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "voting", ballot_unit="delegation")
+    url = "/api/v1" + ballot_url(db, proposal.id)
+    assert (
+        client.post(url, json={"choice": "yes"}, headers=bearer(db, cast.us_delegate)).status_code
+        == 403
+    )
+    for name in ("ursula", "ulysses"):
+        cast.participants[name].is_head_of_delegation = name == "ursula"
+    db.flush()
+    assert (
+        client.post(url, json={"choice": "yes"}, headers=bearer(db, cast.us_delegate)).status_code
+        == 201
+    )
+    # The head changes; the new head cannot vote again for the same delegation.
+    cast.participants["ursula"].is_head_of_delegation = False
+    cast.participants["ulysses"].is_head_of_delegation = True
+    db.flush()
+    again = client.post(url, json={"choice": "no"}, headers=bearer(db, cast.us_colleague))
+    assert again.status_code == 409
+
+
+def test_a_ballot_for_another_proposals_vote_is_refused(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    first = to_stage(db, cast, "voting")
+    second = to_stage(db, cast, "debate")
+    vote_id = open_vote_of(db, first).id
+    response = client.post(
+        f"/api/v1/proposals/{second.id}/votes/{vote_id}/ballots",
+        json={"choice": "yes"},
+        headers=bearer(db, cast.us_delegate),
+    )
+    assert response.status_code == 404
+
+
+def test_secret_ballots_never_reveal_a_voter(client: TestClient, db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "voting", ballot_type="secret")
+    url = "/api/v1" + ballot_url(db, proposal.id)
+    for user, choice in (
+        (cast.us_delegate, "no"),
+        (cast.us_colleague, "yes"),
+        (cast.prc_delegate, "yes"),
+    ):
+        response = client.post(url, json={"choice": choice}, headers=bearer(db, user))
+        assert response.status_code == 201
+        assert response.json()["your_choice"] is None
+        assert response.json()["you_voted"] is True
+    assert db.scalars(select(RollCallBallot)).all() == []
+    logged = db.scalars(select(Activity.data).where(Activity.kind == "ballot.cast")).all()
+    assert logged
+    assert all("choice" not in entry for entry in logged)
+    # The only tables holding a choice have no column that could name a voter.
+    for table in ("secret_ballot_counts", "roll_call_ballots"):
+        columns = {c["name"] for c in inspect(db.connection()).get_columns(table)}
+        assert "choice" in columns
+    assert {c["name"] for c in inspect(db.connection()).get_columns("secret_ballot_counts")} == {
+        "vote_id",
+        "delegation_id",
+        "choice",
+        "count",
+    }
+    rows = db.execute(text("SELECT choice, count FROM secret_ballot_counts WHERE count > 0")).all()
+    assert sorted(tuple(r) for r in rows) == [("no", 1), ("yes", 1), ("yes", 1)]
+    # Instructors see totals only, like everyone.
+    sign_in(client, "ines")
+    page = client.get(f"/proposals/{proposal.id}").text
+    assert "You voted" not in page
+    assert "Secret ballot: only totals are kept." in page
+    api = client.get(
+        f"/api/v1/proposals/{proposal.id}/vote", headers=bearer(db, cast.instructor)
+    ).json()
+    assert {d["delegation"]: (d["yes"], d["no"]) for d in api["by_delegation"]} == {
+        "US": (1, 1),
+        "PRC": (1, 0),
+    }
+    assert "voter" not in json.dumps(api)
+
+
+def test_hidden_running_tally_shows_only_turnout_until_close(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "voting", hide_running_tally=True)
+    url = "/api/v1" + ballot_url(db, proposal.id)
+    body = client.post(url, json={"choice": "yes"}, headers=bearer(db, cast.us_delegate)).json()
+    assert body["counts_hidden"] is True
+    assert body["cast"] == 1
+    assert all(d["yes"] is None for d in body["by_delegation"])
+    assert body["summary"] is None
+    sign_in(client, "pei")
+    page = client.get(f"/proposals/{proposal.id}").text
+    assert "hidden in this working group until the vote closes" in page
+
+
+# --- debate, amendments, caucus ----------------------------------------------------------
+
+
+def test_only_instructors_hide_arguments_and_must_say_why(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "debate")
+    argument = proposals.post_argument(
+        db, acting(db, proposal, cast.prc_delegate), stance="oppose", body="No."
+    )
+    sign_in(client, "ursula")
+    assert (
+        post(
+            client, f"/proposals/{proposal.id}/arguments/{argument.id}/hide", {"reason": "x"}
+        ).status_code
+        == 403
+    )  # type: ignore[attr-defined]
+    client.cookies.clear()
+    sign_in(client, "ines")
+    assert (
+        post(
+            client, f"/proposals/{proposal.id}/arguments/{argument.id}/hide", {"reason": " "}
+        ).status_code
+        == 422
+    )  # type: ignore[attr-defined]
+    assert (
+        post(
+            client,
+            f"/proposals/{proposal.id}/arguments/{argument.id}/hide",
+            {"reason": "Off topic"},
+        ).status_code
+        == 303
+    )  # type: ignore[attr-defined]
+    logged = db.scalar(select(Activity.data).where(Activity.kind == "argument.hidden"))
+    assert logged is not None and logged["reason"] == "Off topic"
+
+
+def test_arguments_wait_for_debate(client: TestClient, db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "tabled")
+    sign_in(client, "pei")
+    refused = post(
+        client, f"/proposals/{proposal.id}/arguments", {"stance": "support", "body": "Yes!"}
+    )
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_only_authors_accept_friendly_amendments(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "debate")
+    amendment = proposals.propose_amendment(
+        db, acting(db, proposal, cast.prc_delegate), text="Within 48 hours.", rationale=""
+    )
+    sign_in(client, "pei")
+    assert (
+        post(client, f"/proposals/{proposal.id}/amendments/{amendment.id}/accept").status_code
+        == 403
+    )  # type: ignore[attr-defined]
+    assert (
+        post(client, f"/proposals/{proposal.id}/amendments/{amendment.id}/vote").status_code == 403
+    )  # type: ignore[attr-defined]
+
+
+def test_caucus_rooms_stay_inside_the_delegation(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    c = cast.commission.id
+    sign_in(client, "ursula")
+    post(
+        client,
+        f"/commissions/{c}/caucus/frontier-technology",
+        {"body": "Our red line: no inspections."},
+    )
+    client.cookies.clear()
+    sign_in(client, "pei")
+    for url in (
+        f"/commissions/{c}/caucus/frontier-technology",
+        f"/commissions/{c}/caucus/frontier-technology?delegation=US",
+    ):
+        assert "no inspections" not in client.get(url).text
+    api = client.get(
+        f"/api/v1/commissions/{c}/caucus/frontier-technology", headers=bearer(db, cast.prc_delegate)
+    )
+    assert "no inspections" not in api.text
+    # Pei cannot post into the US room either: a post always goes to the poster's own room.
+    post(client, f"/commissions/{c}/caucus/frontier-technology", {"body": "PRC note"})
+    client.cookies.clear()
+    sign_in(client, "ines")
+    us_room = client.get(f"/commissions/{c}/caucus/frontier-technology?delegation=US").text
+    assert "no inspections" in us_room
+    assert "PRC note" not in us_room
+    client.cookies.clear()
+    sign_in(client, "stan")
+    assert client.get(f"/commissions/{c}/caucus/frontier-technology").status_code == 404
+
+
+def test_unseated_participant_has_no_caucus(client: TestClient, db: Session, cast: Cast) -> None:
+    sign_in(client, "newcomer")
+    assert (
+        client.get(f"/commissions/{cast.commission.id}/caucus/frontier-technology").status_code
+        == 403
+    )
+
+
+def test_strangers_see_no_working_group(client: TestClient, db: Session, cast: Cast) -> None:
+    sign_in(client, "stan")
+    assert (
+        client.get(f"/commissions/{cast.commission.id}/groups/frontier-technology").status_code
+        == 404
+    )
+    proposal = to_stage(db, cast, "debate")
+    assert client.get(f"/proposals/{proposal.id}").status_code == 404
+
+
+def test_participants_of_another_commission_cannot_be_invited(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.commissions import service as commissions
+    from app.scenarios import service as scenarios
+
+    proposal = to_stage(db, cast, "draft")
+    scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
+    assert scenario is not None
+    other = commissions.open_commission(db, scenario, "Seminar B", cast.instructor)
+    outsider = commissions.join_commission(db, other, cast.stranger)
+    outsider.delegation_id = db.scalar(
+        select(Participant.delegation_id).where(Participant.id == cast.participants["pei"].id)
+    )
+    db.flush()
+    sign_in(client, "ursula")
+    for participant_id in (outsider.id, 999999):
+        response = post(
+            client, f"/proposals/{proposal.id}/sponsors", {"participant_id": str(participant_id)}
+        )
+        assert response.status_code == 422  # type: ignore[attr-defined]
+        assert "seated delegate of this commission" in response.text  # type: ignore[attr-defined]
