@@ -180,30 +180,38 @@ PARTS_BY_KIND = {
 }
 
 
-def render_batch(viewer: StreamViewer, batch: list[LiveEvent]) -> list[tuple[str, str]]:
-    """Everything this viewer should receive for a batch of events, in one read-only session."""
-    engine = get_engine(get_settings().database_url)
+def render_for(
+    session: Session, viewer: StreamViewer, batch: list[LiveEvent]
+) -> list[tuple[str, str]]:
+    """Everything this viewer should receive for a batch of events: (event name, HTML)."""
+    user = session.get(User, viewer.user_id)
+    if user is None:
+        return []
     messages: list[tuple[str, str]] = []
-    with Session(bind=engine, expire_on_commit=False) as session:
-        user = session.get(User, viewer.user_id)
-        if user is None:
-            return []
-        parts_by_proposal: dict[int, set[str]] = {}
-        for event in batch:
-            if event.kind in PARTS_BY_KIND and event.proposal_id is not None:
-                parts_by_proposal.setdefault(event.proposal_id, set()).update(
-                    PARTS_BY_KIND[event.kind]
-                )
-            elif event.kind in ("argument", "argument_hidden"):
-                messages += _argument_messages(session, user, viewer, event)
-            elif event.kind == "caucus":
-                messages += _caucus_messages(session, viewer, event)
-        for proposal_id, parts in parts_by_proposal.items():
-            messages += _proposal_parts(session, user, viewer, proposal_id, parts)
-            if "stage" in parts:
-                messages += _group_list(session, user, proposal_id)
-        session.rollback()
+    parts_by_proposal: dict[int, set[str]] = {}
+    for event in batch:
+        if event.kind in PARTS_BY_KIND and event.proposal_id is not None:
+            parts_by_proposal.setdefault(event.proposal_id, set()).update(PARTS_BY_KIND[event.kind])
+        elif event.kind in ("argument", "argument_hidden"):
+            messages += _argument_messages(session, user, viewer, event)
+        elif event.kind == "caucus":
+            messages += _caucus_messages(session, viewer, event)
+    for proposal_id, parts in parts_by_proposal.items():
+        proposal_messages = _proposal_parts(session, user, viewer, proposal_id, parts)
+        messages += proposal_messages
+        if proposal_messages and "stage" in parts:
+            messages += _group_list(session, user, proposal_id)
     return messages
+
+
+def render_batch(viewer: StreamViewer, batch: list[LiveEvent]) -> list[tuple[str, str]]:
+    """render_for() in its own read-only session (runs in a worker thread)."""
+    engine = get_engine(get_settings().database_url)
+    with Session(bind=engine, expire_on_commit=False) as session:
+        try:
+            return render_for(session, viewer, batch)
+        finally:
+            session.rollback()
 
 
 def _dedupe(events: list[LiveEvent]) -> list[LiveEvent]:

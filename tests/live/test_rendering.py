@@ -1,0 +1,96 @@
+"""What the stream sends each viewer: only what that viewer may see, and only what changed."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.live.broker import LiveEvent
+from app.live.routes import StreamViewer, render_for
+from app.proposals import service as proposals
+from app.voting import service as voting
+from tests.conftest import Cast
+from tests.proposals.helpers import acting, open_vote_of, to_stage
+
+
+def viewer(db: Session, cast: Cast, user: User) -> StreamViewer:
+    participant = proposals.participant_of(db, cast.commission.id, user)
+    assert participant is not None
+    return StreamViewer(
+        user_id=user.id,
+        participant_id=participant.id,
+        role=participant.role,
+        delegation_id=participant.delegation_id,
+        csrf_token="t" * 64,
+    )
+
+
+def names(messages: list[tuple[str, str]]) -> list[str]:
+    return [name for name, _html in messages]
+
+
+def event(cast: Cast, kind: str, **ids: int | None) -> LiveEvent:
+    return LiveEvent(commission_id=cast.commission.id, kind=kind, **ids)  # type: ignore[arg-type]
+
+
+def test_a_draft_changes_nothing_for_people_who_cannot_see_it(db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "draft")
+    batch = [event(cast, "stage", proposal_id=proposal.id)]
+    assert render_for(db, viewer(db, cast, cast.prc_delegate), batch) == []
+    assert render_for(db, viewer(db, cast, cast.instructor), batch) == []
+    mine = names(render_for(db, viewer(db, cast, cast.us_delegate), batch))
+    assert f"proposal-{proposal.id}-stage" in mine
+
+
+def test_a_ballot_updates_the_vote_panel_and_announces_once(db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "voting")
+    vote = open_vote_of(db, proposal)
+    voting.cast_ballot(db, acting(db, proposal, cast.us_delegate), vote.id, "yes")
+    batch = [event(cast, "tally", proposal_id=proposal.id, subject_id=vote.id)] * 3
+    messages = dict(render_for(db, viewer(db, cast, cast.prc_delegate), batch))
+    assert set(messages) == {f"proposal-{proposal.id}-vote", f"proposal-{proposal.id}-announce"}
+    assert "United States: 1 yes" in messages[f"proposal-{proposal.id}-vote"]
+    assert messages[f"proposal-{proposal.id}-announce"].startswith("Tally: 1 yes, 0 no, 0 abstain.")
+    # The PRC delegate has not voted: their own fragment offers the ballot buttons.
+    assert 'name="choice" value="yes"' in messages[f"proposal-{proposal.id}-vote"]
+
+
+def test_a_new_argument_is_sent_as_one_item_plus_the_balance(db: Session, cast: Cast) -> None:
+    proposal = to_stage(db, cast, "debate")
+    argument = proposals.post_argument(
+        db, acting(db, proposal, cast.prc_delegate), stance="oppose", body="Too vague."
+    )
+    reply = proposals.post_argument(
+        db,
+        acting(db, proposal, cast.us_delegate),
+        stance="note",
+        body="We can define it.",
+        parent_id=argument.id,
+    )
+    messages = render_for(
+        db,
+        viewer(db, cast, cast.us_colleague),
+        [
+            event(cast, "argument", proposal_id=proposal.id, subject_id=argument.id),
+            event(cast, "argument", proposal_id=proposal.id, subject_id=reply.id),
+        ],
+    )
+    assert names(messages)[0] == f"proposal-{proposal.id}-argument"
+    assert f"argument-{argument.id}-reply" in names(messages)
+    assert "Too vague." in messages[0][1]
+    assert "We can define it." not in messages[0][1]
+
+
+def test_caucus_events_reach_only_their_delegation_and_instructors(db: Session, cast: Cast) -> None:
+    us = cast.participants["ursula"]
+    seat = proposals.seat_of(
+        db, proposals.participant_of(db, cast.commission.id, cast.us_delegate), cast.groups["FT"]
+    )  # type: ignore[arg-type]
+    message = proposals.post_caucus_message(
+        db, us, seat, cast.delegations["US"], cast.groups["FT"], "Hold firm."
+    )
+    batch = [event(cast, "caucus", subject_id=message.id, delegation_id=cast.delegations["US"].id)]
+    assert render_for(db, viewer(db, cast, cast.prc_delegate), batch) == []
+    for user in (cast.us_colleague, cast.instructor):
+        rendered = render_for(db, viewer(db, cast, user), batch)
+        assert "Hold firm." in rendered[0][1]

@@ -1,0 +1,214 @@
+"""The commission's event stream, end to end against real servers.
+
+On SQLite one app process serves everyone (the in-memory hub). On PostgreSQL two app
+processes share one database: a delegate follows the stream of process A while another acts
+through process B, and the change still arrives (LISTEN/NOTIFY carries it across).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import normalize_database_url
+from tests.conftest import TEST_DATABASE_URL, ensure_postgres_database, is_postgres
+
+BIN = Path(sys.executable).parent
+PASSWORD = "demo-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    if not is_postgres():
+        yield f"sqlite:///{Path(tempfile.mkdtemp(prefix='commission-stream-')) / 'stream.db'}"
+        return
+    base = make_url(normalize_database_url(TEST_DATABASE_URL))
+    url = base.set(database=f"{base.database}_stream").render_as_string(hide_password=False)
+    ensure_postgres_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(scope="module")
+def servers(database_url: str) -> Iterator[list[str]]:
+    """Two app processes on PostgreSQL, one on SQLite, all on the demo data."""
+    env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "development"}
+    env["SECRET_KEY"] = "stream-test-secret-" + "z" * 32
+    prepared = subprocess.run(
+        [str(BIN / "commission"), "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert prepared.returncode == 0, prepared.stderr
+    processes, bases = [], []
+    for _ in range(2 if is_postgres() else 1):
+        port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [str(BIN / "commission"), "serve", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    try:
+        for base in bases:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(base + "/sign-in", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.2)
+        yield bases
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+class Delegate:
+    """A signed-in person driving the pages with plain form posts, as a browser without JS."""
+
+    def __init__(self, base: str, username: str) -> None:
+        self.client = httpx.Client(base_url=base, follow_redirects=False, timeout=10)
+        token = self.csrf("/sign-in")
+        response = self.client.post(
+            "/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.text
+
+    def csrf(self, page: str) -> str:
+        match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', self.client.get(page).text)
+        assert match
+        return match.group(1)
+
+    def post(self, page: str, target: str, /, **data: str) -> httpx.Response:
+        return self.client.post(target, data={**data, "csrf_token": self.csrf(page)})
+
+    def participant_id(self, proposal_url: str, name: str) -> str:
+        match = re.search(
+            rf'<option value="(\d+)">{re.escape(name)} ', self.client.get(proposal_url).text
+        )
+        assert match, name
+        return match.group(1)
+
+
+def proposal_in_debate(base: str) -> str:
+    lab, chips, chair = (
+        Delegate(base, "us-lab"),
+        Delegate(base, "prc-chips"),
+        Delegate(base, "us-state"),
+    )
+    group = "/commissions/1/groups/frontier-technology"
+    created = lab.post(
+        group,
+        group + "/proposals",
+        title="Shared red-team results",
+        text="Both sides share red-team findings.",
+    )
+    assert created.status_code == 303, created.text
+    url = created.headers["location"]
+    assert (
+        lab.post(
+            url, url + "/sponsors", participant_id=lab.participant_id(url, "Chen Jie")
+        ).status_code
+        == 303
+    )
+    assert chips.post(url, url + "/sponsorship", answer="accept").status_code == 303
+    assert lab.post(url, url + "/stage", action="table").status_code == 303
+    assert chair.post(url, url + "/stage", action="open_debate").status_code == 303
+    return url
+
+
+def follow(base: str, username: str, wanted: str, found: list[str], ready: threading.Event) -> None:
+    """Read the stream until an event named `wanted` arrives (its data goes in `found`), or
+    until nothing has come for a few seconds."""
+    delegate = Delegate(base, username)
+    try:
+        with delegate.client.stream(
+            "GET", "/commissions/1/events", timeout=httpx.Timeout(10, read=6)
+        ) as stream:
+            event = None
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    event = line.removeprefix("event: ")
+                    if event == "connected":
+                        ready.set()
+                elif line.startswith("data: ") and event == wanted:
+                    found.append(line.removeprefix("data: "))
+                elif line == "" and found:
+                    return
+    except (httpx.ReadTimeout, httpx.RemoteProtocolError):
+        return  # quiet for a while, or the server stopped at the end of the module
+
+
+def test_an_argument_reaches_a_delegate_following_another_process(servers: list[str]) -> None:
+    reader_base, writer_base = servers[0], servers[-1]
+    url = proposal_in_debate(writer_base)
+    proposal_id = url.rsplit("/", 1)[1]
+    found: list[str] = []
+    ready = threading.Event()
+    reader = threading.Thread(
+        target=follow,
+        args=(reader_base, "prc-mfa", f"proposal-{proposal_id}-argument", found, ready),
+        daemon=True,
+    )
+    reader.start()
+    assert ready.wait(10), "the stream did not open"
+    speaker = Delegate(writer_base, "prc-pla")
+    posted = speaker.post(
+        url, url + "/arguments", stance="support", body="Red-teams find what audits miss."
+    )
+    assert posted.status_code == 303
+    reader.join(timeout=15)
+    html = "".join(found)
+    assert "Red-teams find what audits miss." in html
+    assert 'class="argument"' in html
+
+
+def test_a_caucus_message_reaches_its_delegation_and_never_the_other(servers: list[str]) -> None:
+    readers = {}
+    for username in ("us-lab", "prc-mfa"):
+        found: list[str] = []
+        ready = threading.Event()
+        thread = threading.Thread(
+            target=follow, args=(servers[0], username, "caucus-1-1", found, ready), daemon=True
+        )
+        thread.start()
+        assert ready.wait(10)
+        readers[username] = (thread, found)
+    us = Delegate(servers[-1], "us-cyber")
+    room = "/commissions/1/caucus/frontier-technology"
+    assert us.post(room, room, body="Do not concede inspections.").status_code == 303
+    readers["us-lab"][0].join(timeout=15)
+    assert "Do not concede inspections." in "".join(readers["us-lab"][1])
+    readers["prc-mfa"][0].join(timeout=2)
+    assert readers["prc-mfa"][1] == []
