@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +12,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import apidocs
@@ -18,6 +21,7 @@ from app.accounts.auth import SignInRequired, current_user
 from app.api import router as api_router
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
+from app.db import session_scope
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.live import events as live_events
@@ -25,7 +29,10 @@ from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
+from app.voting import service as voting
 from app.web import RequestContextMiddleware, render, verify_csrf
+
+logger = logging.getLogger(__name__)
 
 PAGE_ROUTERS = (
     account_routes.router,
@@ -117,11 +124,32 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await broker.start()
     live_events.install(broker)
     app.state.broker = broker
+    sweeper = asyncio.create_task(close_votes_at_their_deadline())
     try:
         yield
     finally:
+        sweeper.cancel()
         live_events.uninstall()
         await broker.stop()
+
+
+async def close_votes_at_their_deadline(every_seconds: float = 5.0) -> None:
+    """Votes with a deadline close by themselves; every app process sweeps, the lock decides."""
+
+    def sweep() -> None:
+        # Look first without the write lock: on SQLite most sweeps then cost one cheap read.
+        with session_scope(write=False) as session:
+            if not voting.overdue_vote_ids(session):
+                return
+        with session_scope() as session:
+            voting.close_overdue_votes(session)
+
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await run_in_threadpool(sweep)
+        except Exception:  # the database may be restarting; try again at the next sweep
+            logger.exception("closing overdue votes failed")
 
 
 def create_app() -> FastAPI:

@@ -120,7 +120,7 @@ def _argument_messages(
         acting = proposals.acting_on(session, event.proposal_id, user)
     except DomainError:
         return []
-    people = views._people(session, {argument.author_id} if argument.author_id else set())
+    people = views.people_in(session, {argument.author_id} if argument.author_id else set())
     node = views.ArgumentNode(argument, people.get(argument.author_id or 0))
     macros: Any = templates.env.get_template("proposals/_argument.html").module
     can_argue = rules.can_argue(acting.seat, acting.facts)

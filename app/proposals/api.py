@@ -269,7 +269,7 @@ def post_argument(
     a = proposals.post_argument(
         session, acting, stance=body.stance, body=body.body, parent_id=body.parent_id
     )
-    author = views._people(session, {acting.participant.id}).get(acting.participant.id)
+    author = views.people_in(session, {acting.participant.id}).get(acting.participant.id)
     return s.ArgumentOut(
         id=a.id,
         parent_id=a.parent_id,
@@ -317,7 +317,7 @@ def propose_amendment(
     amendment = proposals.propose_amendment(
         session, acting, text=body.text, rationale=body.rationale
     )
-    return _amendment_out(amendment, views._people(session, {acting.participant.id}))
+    return _amendment_out(amendment, views.people_in(session, {acting.participant.id}))
 
 
 @router.post("/proposals/{proposal_id}/amendments/{amendment_id}/accept")
@@ -407,7 +407,7 @@ def post_caucus(
     m = proposals.post_caucus_message(
         session, participant, seat, participant.delegation, group, body.body
     )
-    people = views._people(session, {participant.id})
+    people = views.people_in(session, {participant.id})
     return s.CaucusMessageOut(
         id=m.id, author=_person(people.get(participant.id)), body=m.body, created_at=m.created_at
     )

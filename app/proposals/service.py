@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import User
@@ -667,19 +667,3 @@ def group_in_commission(session: Session, commission_id: int, pillar_or_code: st
     if group is None:
         raise NotFound(_("There is no such working group in this commission."))
     return group
-
-
-def count_visible_drafts(session: Session, group_id: int, participant_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Proposal)
-            .join(ProposalAuthor, ProposalAuthor.proposal_id == Proposal.id)
-            .where(
-                Proposal.working_group_id == group_id,
-                Proposal.stage == "draft",
-                ProposalAuthor.participant_id == participant_id,
-            )
-        )
-        or 0
-    )

@@ -98,7 +98,7 @@ class ProposalPage:
         return None
 
 
-def _people(session: Session, ids: set[int]) -> dict[int, Participant]:
+def people_in(session: Session, ids: set[int]) -> dict[int, Participant]:
     if not ids:
         return {}
     rows = session.scalars(
@@ -137,7 +137,7 @@ def argument_tree(
         select(Argument).where(Argument.proposal_id == proposal_id).order_by(Argument.id)
     ).all()
     missing = {a.author_id for a in rows if a.author_id and a.author_id not in people}
-    people.update(_people(session, missing))
+    people.update(people_in(session, missing))
     nodes = {a.id: ArgumentNode(a, people.get(a.author_id or 0)) for a in rows}
     roots: list[ArgumentNode] = []
     for argument in rows:
@@ -190,7 +190,8 @@ def amendment_views(
             select(Vote).where(Vote.amendment_id.in_([a.id for a in amendments]))
         )
     }
-    people.update(_people(session, {a.author_id for a in amendments if a.author_id} - set(people)))
+    authors = {a.author_id for a in amendments if a.author_id}
+    people.update(people_in(session, authors - set(people)))
     return [
         AmendmentView(
             amendment=a,
@@ -214,7 +215,7 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
         s.participant_id for s in proposal.sponsorships
     }
     ids |= {r.author_id for r in revisions if r.author_id}
-    people = _people(session, ids)
+    people = people_in(session, ids)
     roots, flat = argument_tree(session, proposal.id, people)
     editable = rules.can_edit(acting.seat, acting.facts)
     candidates: list[Participant] = []

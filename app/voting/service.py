@@ -379,31 +379,35 @@ def _result_record(final: Standing) -> dict[str, Any]:
 
 
 def close_vote(session: Session, acting: Acting, vote_id: int) -> Standing:
-    """Close a vote: its result becomes final, and the proposal or amendment is decided."""
+    """A chair closes a vote: its result becomes final and the proposal or amendment is decided."""
     if not proposal_rules.can_chair(acting.seat, acting.facts):
         raise NotAllowed(_("Only the co-chairs or an instructor can close the vote."))
     vote = load_vote(session, acting, vote_id, lock="update")
     if vote.closed_at is not None:
         raise Conflict(_("This vote has closed already."))
-    final = standing(session, vote, acting.proposal.commission_id, acting.group.id, final=True)
+    return decide_vote(session, acting.proposal, acting.group, vote, actor_id=acting.participant.id)
+
+
+def decide_vote(
+    session: Session, proposal: Proposal, group: WorkingGroup, vote: Vote, *, actor_id: int | None
+) -> Standing:
+    """Write the final result of a locked, open vote and carry it out."""
+    final = standing(session, vote, proposal.commission_id, group.id, final=True)
     vote.closed_at, vote.adopted, vote.result = (
         utcnow(),
         final.result.adopted,
         _result_record(final),
     )
-    proposal = acting.proposal
     if vote.amendment_id is None:
         proposals.set_stage(session, proposal, "voting", "adopted" if vote.adopted else "rejected")
         if vote.adopted:
-            adopt_as_norm(session, acting, vote)
+            adopt_as_norm(session, proposal, group, vote, actor_id=actor_id)
         kind = "vote.closed"
     else:
         amendment = session.get(Amendment, vote.amendment_id)
         assert amendment is not None
-        amendment.status, amendment.decided_at = (
-            ("adopted" if vote.adopted else "rejected"),
-            utcnow(),
-        )
+        amendment.status = "adopted" if vote.adopted else "rejected"
+        amendment.decided_at = utcnow()
         if vote.adopted:
             proposals.apply_amendment(session, proposal, amendment)
         kind = "amendment.vote_closed"
@@ -411,9 +415,9 @@ def close_vote(session: Session, acting: Acting, vote_id: int) -> Standing:
         session,
         proposal.commission_id,
         kind,
-        actor_id=acting.participant.id,
+        actor_id=actor_id,
         proposal_id=proposal.id,
-        working_group_id=acting.group.id,
+        working_group_id=group.id,
         vote=vote.id,
         adopted=vote.adopted,
         summary=final.result.summary,
@@ -423,15 +427,38 @@ def close_vote(session: Session, acting: Acting, vote_id: int) -> Standing:
     return final
 
 
-def adopt_as_norm(session: Session, acting: Acting, vote: Vote) -> Norm:
-    group = acting.group
+def overdue_vote_ids(session: Session) -> list[int]:
+    return list(
+        session.scalars(select(Vote.id).where(Vote.closed_at.is_(None), Vote.deadline < utcnow()))
+    )
+
+
+def close_overdue_votes(session: Session) -> int:
+    """Close every open vote whose deadline has passed; returns how many were closed.
+
+    Safe to run from several app processes at once: each vote is locked and re-checked.
+    """
+    closed = 0
+    for vote_id in overdue_vote_ids(session):
+        vote = session.scalar(select(Vote).where(Vote.id == vote_id).with_for_update())
+        if vote is None or vote.closed_at is not None:
+            continue
+        proposal = proposals.load_proposal(session, vote.proposal_id)
+        decide_vote(session, proposal, proposal.working_group, vote, actor_id=None)
+        closed += 1
+    return closed
+
+
+def adopt_as_norm(
+    session: Session, proposal: Proposal, group: WorkingGroup, vote: Vote, *, actor_id: int | None
+) -> Norm:
     number = _next_norm_number(session, group)
-    revision = proposals.latest_revision(session, acting.proposal.id)
+    revision = proposals.latest_revision(session, proposal.id)
     result = vote.result or {}
     norm = Norm(
-        commission_id=acting.proposal.commission_id,
+        commission_id=proposal.commission_id,
         working_group_id=group.id,
-        proposal_id=acting.proposal.id,
+        proposal_id=proposal.id,
         revision_id=revision.id,
         vote_id=vote.id,
         number=number,
@@ -444,10 +471,10 @@ def adopt_as_norm(session: Session, acting: Acting, vote: Vote) -> Norm:
     session.flush()
     record(
         session,
-        acting.proposal.commission_id,
+        proposal.commission_id,
         "norm.adopted",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
+        actor_id=actor_id,
+        proposal_id=proposal.id,
         working_group_id=group.id,
         norm=norm.code,
     )
