@@ -66,6 +66,22 @@ def ensure_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+def empty_postgres_database(suffix: str) -> str:
+    """A PostgreSQL database beside the suite's own (named after it plus `suffix`), emptied.
+
+    For tests that start app processes or run migrations on a database of their own.
+    """
+    base = make_url(normalize_database_url(TEST_DATABASE_URL))
+    url = base.set(database=f"{base.database}_{suffix}").render_as_string(hide_password=False)
+    ensure_postgres_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 def reset_database(engine: Engine) -> None:
     """Drop everything, then build the schema with the migrations (the way production does)."""
     from alembic import command

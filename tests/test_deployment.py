@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import ROOT_DIR, normalize_database_url
-from tests.conftest import TEST_DATABASE_URL, ensure_postgres_database, is_postgres
+from tests.conftest import empty_postgres_database, is_postgres
 
 BIN = Path(sys.executable).parent
 PRODUCTION_SECRET = "a-private-production-secret-of-enough-length"
@@ -78,15 +78,7 @@ def api_probe(base: str) -> int:
 
 @pytest.fixture
 def compose_database() -> str:
-    base = make_url(normalize_database_url(TEST_DATABASE_URL))
-    url = base.set(database=f"{base.database}_compose").render_as_string(hide_password=False)
-    ensure_postgres_database(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return empty_postgres_database("compose")
 
 
 @pytest.mark.skipif(not is_postgres(), reason="the compose recipe runs on PostgreSQL")

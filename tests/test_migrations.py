@@ -12,13 +12,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
 from app.cli import alembic_config
 from app.config import ROOT_DIR, normalize_database_url
 from app.models import Base
-from tests.conftest import TEST_DATABASE_URL, ensure_postgres_database, is_postgres
+from tests.conftest import empty_postgres_database, is_postgres
 
 
 @pytest.fixture
@@ -27,18 +26,7 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
     if not is_postgres():
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = make_url(normalize_database_url(TEST_DATABASE_URL)).set(
-        database=(make_url(normalize_database_url(TEST_DATABASE_URL)).database or "")
-        + "_migrations"
-    )
-    rendered = url.render_as_string(hide_password=False)
-    ensure_postgres_database(rendered)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    yield rendered
+    yield empty_postgres_database("migrations")
 
 
 def config_for(url: str):  # type: ignore[no-untyped-def]

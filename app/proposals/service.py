@@ -139,7 +139,10 @@ def _check_text(title: str, text: str, rationale: str) -> tuple[str, str, str]:
     return title, text, rationale
 
 
-def _live(session: Session, proposal: Proposal, kind: str, subject_id: int | None = None) -> None:
+def announce_change(
+    session: Session, proposal: Proposal, kind: str, subject_id: int | None = None
+) -> None:
+    """Tell every open page of the commission, once this transaction commits."""
     announce(
         session,
         LiveEvent(
@@ -407,7 +410,7 @@ def move_stage(session: Session, acting: Acting, action: str) -> None:
         stage=proposal.stage,
         round=proposal.round,
     )
-    _live(session, proposal, "stage")
+    announce_change(session, proposal, "stage")
 
 
 # --- debate --------------------------------------------------------------------------------
@@ -452,7 +455,7 @@ def post_argument(
         argument=argument.id,
         stance=stance,
     )
-    _live(session, acting.proposal, "argument", argument.id)
+    announce_change(session, acting.proposal, "argument", argument.id)
     return argument
 
 
@@ -479,7 +482,7 @@ def hide_argument(session: Session, acting: Acting, argument_id: int, reason: st
         reason=argument.hidden_reason,
     )
     session.flush()
-    _live(session, acting.proposal, "argument_hidden", argument.id)
+    announce_change(session, acting.proposal, "argument_hidden", argument.id)
     return argument
 
 
@@ -518,7 +521,7 @@ def propose_amendment(session: Session, acting: Acting, *, text: str, rationale:
         working_group_id=acting.group.id,
         amendment=amendment.id,
     )
-    _live(session, acting.proposal, "amendment", amendment.id)
+    announce_change(session, acting.proposal, "amendment", amendment.id)
     return amendment
 
 
@@ -566,7 +569,7 @@ def accept_amendment(session: Session, acting: Acting, amendment_id: int) -> Rev
         amendment=amendment.id,
         revision=revision.number,
     )
-    _live(session, acting.proposal, "amendment", amendment.id)
+    announce_change(session, acting.proposal, "amendment", amendment.id)
     return revision
 
 
@@ -588,7 +591,7 @@ def withdraw_amendment(session: Session, acting: Acting, amendment_id: int) -> N
         working_group_id=acting.group.id,
         amendment=amendment.id,
     )
-    _live(session, acting.proposal, "amendment", amendment.id)
+    announce_change(session, acting.proposal, "amendment", amendment.id)
 
 
 # --- caucus --------------------------------------------------------------------------------

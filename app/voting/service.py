@@ -21,8 +21,6 @@ from app.commissions.models import Delegation, Participant, WorkingGroup, Workin
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
-from app.live.broker import LiveEvent
-from app.live.events import announce
 from app.norms.models import Norm
 from app.proposals import rules as proposal_rules
 from app.proposals import service as proposals
@@ -31,18 +29,6 @@ from app.proposals.service import Acting
 from app.voting import rules
 from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
 from app.voting.rules import DelegationCount, TallyResult, VoteRule
-
-
-def _announce_tally(session: Session, proposal: Proposal, vote: Vote, kind: str = "tally") -> None:
-    announce(
-        session,
-        LiveEvent(
-            commission_id=proposal.commission_id,
-            kind=kind,
-            proposal_id=proposal.id,
-            subject_id=vote.id,
-        ),
-    )
 
 
 def _new_vote(
@@ -119,7 +105,7 @@ def open_vote(session: Session, acting: Acting, deadline: datetime | None = None
         round=vote.round,
         rule=vote.voting_rule,
     )
-    _announce_tally(session, acting.proposal, vote, "stage")
+    proposals.announce_change(session, acting.proposal, "stage", vote.id)
     return vote
 
 
@@ -147,7 +133,7 @@ def put_amendment_to_vote(
         amendment=amendment.id,
         vote=vote.id,
     )
-    _announce_tally(session, acting.proposal, vote, "amendment")
+    proposals.announce_change(session, acting.proposal, "amendment", vote.id)
     return vote
 
 
@@ -237,7 +223,7 @@ def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> 
         **details,
     )
     session.flush()
-    _announce_tally(session, acting.proposal, vote)
+    proposals.announce_change(session, acting.proposal, "tally", vote.id)
 
 
 @dataclass
@@ -423,7 +409,7 @@ def decide_vote(
         summary=final.result.summary,
     )
     session.flush()
-    _announce_tally(session, proposal, vote, "stage")
+    proposals.announce_change(session, proposal, "stage", vote.id)
     return final
 
 

@@ -20,11 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from app.config import normalize_database_url
-from tests.conftest import TEST_DATABASE_URL, ensure_postgres_database, is_postgres
+from tests.conftest import empty_postgres_database, is_postgres
 
 BIN = Path(sys.executable).parent
 PASSWORD = "demo-password"
@@ -41,14 +38,7 @@ def database_url() -> Iterator[str]:
     if not is_postgres():
         yield f"sqlite:///{Path(tempfile.mkdtemp(prefix='commission-stream-')) / 'stream.db'}"
         return
-    base = make_url(normalize_database_url(TEST_DATABASE_URL))
-    url = base.set(database=f"{base.database}_stream").render_as_string(hide_password=False)
-    ensure_postgres_database(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    url = empty_postgres_database("stream")
     yield url.replace("postgresql+psycopg://", "postgresql://")
 
 
