@@ -110,15 +110,24 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         yield session
 
 
+def _may_write_on_read(request: Request) -> bool:
+    """API reads note when their token was last used, so they may write too."""
+    return request.url.path.startswith("/api/")
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; the request's single commit point.
 
-    Unsafe methods get an IMMEDIATE transaction on SQLite. The commit happens when
+    Unsafe methods (and API calls) get an IMMEDIATE transaction on SQLite. The commit happens when
     the route returns, before the response goes out, so a redirect after a POST
     always lands on committed data.
     """
     engine = get_engine(get_settings().database_url)
-    bind = engine if request.method in SAFE_METHODS else writing(engine)
+    bind = (
+        engine
+        if request.method in SAFE_METHODS and not _may_write_on_read(request)
+        else writing(engine)
+    )
     with Session(bind=bind, expire_on_commit=False) as session:
         try:
             yield session

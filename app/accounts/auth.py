@@ -106,11 +106,14 @@ def api_user(request: Request, session: SessionDep) -> User:
             _("Send a personal API token as 'Authorization: Bearer <token>'."),
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user = service.find_api_token_user(session, token.strip())
-    if user is None:
+    found = service.find_api_token(session, token.strip())
+    if found is None:
         raise HTTPException(
             401, _("That API token is not valid."), headers={"WWW-Authenticate": "Bearer"}
         )
+    record, user = found
+    if service.token_use_is_stale(record):
+        service.record_token_use(session, record.id)
     return user
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
@@ -140,16 +140,25 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     return record, token
 
 
-def find_api_token_user(session: Session, token: str) -> User | None:
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+
+
+def find_api_token(session: Session, token: str) -> tuple[ApiToken, User] | None:
     row = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     ).first()
-    if row is None:
-        return None
-    row[0].last_used_at = utcnow()
-    return row[1]
+    return (row[0], row[1]) if row else None
+
+
+def token_use_is_stale(record: ApiToken) -> bool:
+    """Recording every use would make every API read a write; minutes are precise enough."""
+    return record.last_used_at is None or utcnow() - record.last_used_at > TOKEN_USE_RESOLUTION
+
+
+def record_token_use(session: Session, token_id: int) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:

@@ -80,3 +80,27 @@ def test_account_page_needs_sign_in(client: TestClient) -> None:
     response = client.get("/account")
     assert response.status_code == 303
     assert response.headers["location"].startswith("/sign-in?next=/account")
+
+
+def test_token_use_is_noted_at_most_every_few_minutes(client: TestClient, db: Session) -> None:
+    from datetime import timedelta
+
+    from app.accounts import service
+    from app.db import utcnow
+
+    user = make_user(db, "pat")
+    record, token = service.create_api_token(db, user, "script")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.refresh(record)
+    first = record.last_used_at
+    assert first is not None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.refresh(record)
+    assert record.last_used_at == first
+    record.last_used_at = utcnow() - timedelta(minutes=10)
+    db.flush()
+    client.get("/api/v1/me", headers=headers)
+    db.refresh(record)
+    assert record.last_used_at is not None
+    assert record.last_used_at > first
