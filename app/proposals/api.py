@@ -97,6 +97,7 @@ def _proposal_out(page: views.ProposalPage) -> s.ProposalOut:
         ],
         tabling_needs=page.shortfall,
         vote=_vote_out(page.vote_panel),
+        norm_code=page.norm.code if page.norm else None,
     )
 
 

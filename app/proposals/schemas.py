@@ -118,6 +118,7 @@ class ProposalOut(ProposalSummaryOut):
     sponsors: list[SponsorOut]
     tabling_needs: list[str]
     vote: VoteOut | None
+    norm_code: str | None
 
 
 class ArgumentOut(BaseModel):

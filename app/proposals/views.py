@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.commissions.models import Delegation, Participant, WorkingGroup
 from app.errors import NotFound
+from app.norms.models import Norm
 from app.i18n import gettext as _
 from app.proposals import rules
 from app.proposals import service as proposals
@@ -65,6 +66,7 @@ class ProposalPage:
     vote_panel: VotePanel | None
     shortfall: list[str]
     sponsor_candidates: list[Participant]
+    norm: Norm | None = None
 
     @property
     def proposal(self) -> Proposal:
@@ -245,6 +247,9 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
         vote_panel=vote_panel(session, acting),
         shortfall=proposals.sponsorship_shortfall(session, acting) if editable else [],
         sponsor_candidates=candidates,
+        norm=session.scalar(select(Norm).where(Norm.proposal_id == proposal.id))
+        if proposal.stage == "adopted"
+        else None,
     )
 
 

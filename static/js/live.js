@@ -2,7 +2,9 @@
 // Kept in a file, not inline, because the Content-Security-Policy forbids inline script.
 (function () {
   "use strict";
-  var opened = false;
+  // Stream elements that have opened once. hx-boost swaps in a new element with a new
+  // stream (a first open); the extension's reconnect reopens on the same element.
+  var opened = new WeakSet();
 
   // After a reconnect, events sent while the page was offline are gone: redraw from the
   // database by reloading the page, unless the person is typing (then say so instead).
@@ -20,9 +22,10 @@
     window.location.reload();
   }
 
-  document.body.addEventListener("htmx:sseOpen", function () {
-    if (opened) { refresh(); }
-    opened = true;
+  document.body.addEventListener("htmx:sseOpen", function (event) {
+    var element = event.target;
+    if (opened.has(element)) { refresh(); }
+    opened.add(element);
   });
 
   // The server asks for a redraw when this page fell too far behind.

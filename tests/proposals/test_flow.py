@@ -124,6 +124,7 @@ def test_a_proposal_goes_from_draft_to_norm(client: TestClient, db: Session, cas
     assert norm.code == "CY-1"
     assert "ports" in norm.text
     assert norm.tally["US"]["yes"] == 2
+    assert "Adopted as norm CY-1 of the commission." in client.get(url).text
 
     kinds = set(db.scalars(select(Activity.kind).where(Activity.proposal_id == pid)))
     assert {
