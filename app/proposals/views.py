@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.commissions.models import Delegation, Participant, WorkingGroup
 from app.errors import NotFound
-from app.norms.models import Norm
 from app.i18n import gettext as _
+from app.norms.models import Norm
 from app.proposals import rules
 from app.proposals import service as proposals
 from app.proposals.diff import Segment, word_diff
