@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import re
 import socket
 import subprocess
@@ -78,6 +79,8 @@ def server() -> Iterator[str]:
     yield base
     process.terminate()
     process.wait(timeout=10)
+    log.close()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
