@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_max_failures_per_ip: int = 30
     sqlite_busy_timeout_ms: int = 15_000
+    # Requests admitted at once (app.gate); the connection pool is sized to match.
+    max_requests_in_flight: int = 32
     default_locale: str = "en"
 
     @field_validator("database_url")

@@ -82,12 +82,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 def get_engine(url: str | None = None) -> Engine:
     settings = get_settings()
     url = url or settings.database_url
+    # As many pooled connections as requests admitted at once (app.gate), plus a few for
+    # background work, so an admitted request never waits for a connection.
+    pool = {"pool_size": settings.max_requests_in_flight, "max_overflow": 8}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
     else:
         # pre_ping lets the app survive a database restart: stale connections are replaced.
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, **pool)
     return engine
 
 

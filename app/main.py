@@ -23,7 +23,9 @@ from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import session_scope
 from app.errors import DomainError
+from app.gate import RequestGate
 from app.i18n import gettext as _
+from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import routes as live_routes
 from app.live.broker import make_broker
@@ -39,6 +41,7 @@ PAGE_ROUTERS = (
     commission_routes.router,
     proposal_routes.router,
     live_routes.router,
+    instructor_routes.router,
 )
 
 
@@ -164,6 +167,9 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    app.add_middleware(
+        RequestGate, sqlite=settings.is_sqlite, max_in_flight=settings.max_requests_in_flight
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(HTTPException, http_error)
