@@ -1,0 +1,1 @@
+"""Instructor console: set up a commission and steer it while it runs."""

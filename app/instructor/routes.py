@@ -1,0 +1,366 @@
+"""The instructor console: open a commission, show its code, enrol and seat the roster, rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.auth import CurrentUser
+from app.accounts.models import User
+from app.commissions import service as commissions
+from app.commissions.models import Commission, Participant
+from app.db import SessionDep
+from app.errors import DomainError, NotAllowed
+from app.i18n import gettext as _
+from app.instructor import roster as roster_files
+from app.instructor import rules, service
+from app.instructor.service import GroupRules, SeatChoice
+from app.scenarios.models import Scenario
+from app.web import render
+
+router = APIRouter()
+
+UPLOAD_LIMIT = roster_files.MAX_BYTES
+
+
+def _scenarios_for(session: Session, user: User) -> list[Scenario]:
+    return list(
+        session.scalars(
+            select(Scenario)
+            .where(or_(Scenario.is_builtin.is_(True), Scenario.owner_id == user.id))
+            .order_by(Scenario.is_builtin.desc(), Scenario.title)
+        )
+    )
+
+
+def _my_commissions(session: Session, user: User) -> list[Commission]:
+    return list(
+        session.scalars(
+            select(Commission)
+            .join(Participant, Participant.commission_id == Commission.id)
+            .where(Participant.user_id == user.id, Participant.role == "instructor")
+            .order_by(Commission.created_at.desc())
+        )
+    )
+
+
+@router.get("/instructor", name="instructor_home")
+def instructor_home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    if not rules.can_open_commissions(user.is_instructor):
+        raise NotAllowed(_("This page is for instructors."))
+    return render(
+        request,
+        "instructor/home.html",
+        {"scenarios": _scenarios_for(session, user), "commissions": _my_commissions(session, user)},
+    )
+
+
+@router.post("/instructor/commissions")
+def open_commission(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    title: Annotated[str, Form()] = "",
+    scenario_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    try:
+        commission = service.open_from_scenario(session, user, scenario_id or 0, title)
+    except DomainError as error:
+        session.rollback()
+        if error.status_code == 403:
+            raise
+        return render(
+            request,
+            "instructor/home.html",
+            {
+                "scenarios": _scenarios_for(session, user),
+                "commissions": _my_commissions(session, user),
+                "values": {"title": title, "scenario_id": str(scenario_id or "")},
+                "errors": {error.field or "title": error.message},
+            },
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/commissions/{commission.id}/manage", status_code=303)
+
+
+def _manage_context(session: Session, commission: Commission, **extra: Any) -> dict[str, Any]:
+    data = service.roster(session, commission.id)
+    defaults: dict[str, Any] = {
+        "error": None,
+        "error_row": None,
+        "error_group": None,
+        "roster_problems": [],
+        "partner_errors": {},
+        "partner_values": {},
+    }
+    return {
+        **defaults,
+        "commission": commission,
+        "roster": data,
+        "join_code": commissions.format_join_code(commission.join_code),
+        "memberships": {
+            p.id: {m.working_group_id: m.is_co_chair for m in p.memberships}
+            for p in data.participants
+        },
+        **extra,
+    }
+
+
+def _manage_page(
+    request: Request, session: Session, commission: Commission, status_code: int = 200, **extra: Any
+) -> Response:
+    return render(
+        request,
+        "instructor/manage.html",
+        _manage_context(session, commission, **extra),
+        status_code=status_code,
+    )
+
+
+@router.get("/commissions/{commission_id}/manage", name="manage_commission")
+def manage(
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+) -> Response:
+    commission, _me = service.managed_commission(session, commission_id, user)
+    return _manage_page(request, session, commission)
+
+
+@router.get("/commissions/{commission_id}/join-code", name="join_code")
+def join_code(
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+) -> Response:
+    commission, _me = service.managed_commission(session, commission_id, user)
+    return render(
+        request,
+        "instructor/join_code.html",
+        {
+            "commission": commission,
+            "join_code": commissions.format_join_code(commission.join_code),
+            "join_url": str(request.base_url).rstrip("/") + "/join",
+        },
+    )
+
+
+@router.post("/commissions/{commission_id}/manage/start")
+def start(request: Request, session: SessionDep, user: CurrentUser, commission_id: int) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        service.start_session(session, commission, me)
+    except DomainError as error:
+        session.rollback()
+        return _manage_page(request, session, commission, error.status_code, error=error.message)
+    return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
+
+
+@router.post("/commissions/{commission_id}/manage/participants/{participant_id}")
+def seat(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    participant_id: int,
+    delegation_id: Annotated[str, Form()] = "",
+    sector_id: Annotated[str, Form()] = "",
+    role_brief_id: Annotated[str, Form()] = "",
+    group_ids: Annotated[list[int] | None, Form()] = None,
+    co_chair_group_ids: Annotated[list[int] | None, Form()] = None,
+    head: Annotated[bool, Form()] = False,
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+
+    def optional_id(value: str) -> int | None:
+        return int(value) if value.strip().isdigit() else None
+
+    choice = SeatChoice(
+        delegation_id=optional_id(delegation_id),
+        sector_id=optional_id(sector_id),
+        role_brief_id=optional_id(role_brief_id),
+        group_ids=frozenset(group_ids or []),
+        co_chair_group_ids=frozenset(co_chair_group_ids or []),
+        head=head,
+    )
+    try:
+        service.seat_participant(session, commission, me, participant_id, choice)
+    except DomainError as error:
+        session.rollback()
+        return _manage_page(
+            request,
+            session,
+            commission,
+            error.status_code,
+            error=error.message,
+            error_row=participant_id,
+        )
+    return RedirectResponse(
+        f"/commissions/{commission_id}/manage#participant-{participant_id}", status_code=303
+    )
+
+
+@router.post("/commissions/{commission_id}/manage/auto-seat")
+def auto_seat(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    reseat_all: Annotated[bool, Form()] = False,
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        service.auto_seat(session, commission, me, reseat_all=reseat_all)
+    except ValueError as error:  # e.g. no member delegation to seat anyone in
+        session.rollback()
+        return _manage_page(request, session, commission, 409, error=str(error))
+    return RedirectResponse(f"/commissions/{commission_id}/manage#roster", status_code=303)
+
+
+@router.post("/commissions/{commission_id}/manage/roster")
+async def upload_roster(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    data = await file.read(UPLOAD_LIMIT + 1) if file is not None else b""
+    return enrol_from_bytes(request, session, commission, me, data)
+
+
+def enrol_from_bytes(
+    request: Request, session: Session, commission: Commission, me: Participant, data: bytes
+) -> Response:
+    roster = service.roster(session, commission.id)
+    if not data:
+        return _manage_page(
+            request, session, commission, 400, roster_problems=[_("Choose a CSV file to upload.")]
+        )
+    rows, problems = roster_files.parse_roster(
+        data,
+        delegations={d.code: d.name for d in roster.delegations},
+        sectors={s.code: s.name for s in roster.sectors},
+    )
+    if problems:
+        return _manage_page(
+            request,
+            session,
+            commission,
+            400,
+            roster_problems=[p.message for p in problems],
+        )
+    delegation_ids = {d.code: d.id for d in roster.delegations}
+    sector_ids = {s.code: s.id for s in roster.sectors}
+    credentials = service.enrol(
+        session,
+        commission,
+        me,
+        [
+            (
+                row.name,
+                row.email,
+                delegation_ids.get(row.delegation or ""),
+                sector_ids.get(row.sector or ""),
+            )
+            for row in rows
+        ],
+    )
+    return render(
+        request,
+        "instructor/credentials.html",
+        {
+            "commission": commission,
+            "credentials": credentials,
+            "join_url": str(request.base_url).rstrip("/") + "/sign-in",
+        },
+    )
+
+
+@router.post("/commissions/{commission_id}/manage/groups/{code}")
+def change_rules(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    code: str,
+    voting_rule: Annotated[str, Form()] = "",
+    quorum_percent: Annotated[str, Form()] = "",
+    ballot_unit: Annotated[str, Form()] = "",
+    ballot_type: Annotated[str, Form()] = "",
+    sponsorship: Annotated[str, Form()] = "",
+    hide_running_tally: Annotated[bool, Form()] = False,
+    chairs_move_stages: Annotated[bool, Form()] = False,
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        quorum = int(quorum_percent)
+    except ValueError:
+        quorum = -1
+    try:
+        service.change_rules(
+            session,
+            commission,
+            me,
+            code,
+            GroupRules(
+                voting_rule=voting_rule,
+                quorum_percent=quorum,
+                ballot_unit=ballot_unit,
+                ballot_type=ballot_type,
+                sponsorship=sponsorship,
+                hide_running_tally=hide_running_tally,
+                chairs_move_stages=chairs_move_stages,
+            ),
+        )
+    except DomainError as error:
+        session.rollback()
+        return _manage_page(
+            request, session, commission, error.status_code, error=error.message, error_group=code
+        )
+    return RedirectResponse(f"/commissions/{commission_id}/manage#rules-{code}", status_code=303)
+
+
+@router.post("/commissions/{commission_id}/manage/delegations")
+def add_partner(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    code: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "observer",
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        service.add_partner(session, commission, me, code=code, name=name, status=status)
+    except DomainError as error:
+        session.rollback()
+        return _manage_page(
+            request,
+            session,
+            commission,
+            error.status_code,
+            partner_errors={error.field or "code": error.message},
+            partner_values={"code": code, "name": name, "status": status},
+        )
+    return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
+
+
+@router.post("/commissions/{commission_id}/manage/delegations/{delegation_id}")
+def partner_status(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    delegation_id: int,
+    status: Annotated[str, Form()] = "",
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        service.set_partner_status(session, commission, me, delegation_id, status)
+    except DomainError as error:
+        session.rollback()
+        return _manage_page(request, session, commission, error.status_code, error=error.message)
+    return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)

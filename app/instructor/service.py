@@ -1,0 +1,483 @@
+"""Running a commission: opening it, seating the roster, rules and partners. Never commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.activity.service import record
+from app.commissions import service as commissions
+from app.commissions.models import (
+    Commission,
+    Delegation,
+    Participant,
+    RoleBrief,
+    Sector,
+    WorkingGroup,
+    WorkingGroupMembership,
+)
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.i18n import gettext as _
+from app.instructor import rules, seating
+from app.instructor.roster import new_password, suggest_username
+from app.live.broker import LiveEvent
+from app.live.events import announce
+from app.proposals.models import Proposal
+from app.scenarios import service as scenarios
+from app.voting.models import Vote
+from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
+
+
+def managed_commission(
+    session: Session, commission_id: int, user: User
+) -> tuple[Commission, Participant]:
+    """The commission and the instructor's own seat in it; anyone else is refused."""
+    commission = session.get(Commission, commission_id)
+    if commission is None:
+        raise NotFound(_("There is no commission here."))
+    me = commissions.participant_for(session, commission_id, user)
+    if not rules.can_manage(commissions.viewer_of(me)):
+        raise NotAllowed(_("Only the instructors of this commission can run it."))
+    assert me is not None
+    return commission, me
+
+
+def open_from_scenario(session: Session, user: User, scenario_id: int, title: str) -> Commission:
+    if not rules.can_open_commissions(user.is_instructor):
+        raise NotAllowed(_("Only instructors can open commissions."))
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid(
+            _("Give the commission a title, for example the course and term."), field="title"
+        )
+    if len(title) > 200:
+        raise Invalid(_("Use at most 200 characters."), field="title")
+    scenario = scenarios.load_scenario(session, scenario_id)
+    if scenario is None or not (scenario.is_builtin or scenario.owner_id == user.id):
+        raise Invalid(_("Choose one of your scenarios or a built-in one."), field="scenario_id")
+    commission = commissions.open_commission(session, scenario, title, user)
+    me = commissions.participant_for(session, commission.id, user)
+    record(session, commission.id, "commission.opened", actor_id=me.id if me else None, title=title)
+    return commission
+
+
+def start_session(session: Session, commission: Commission, me: Participant) -> None:
+    if commission.status != "setup":
+        raise Conflict(_("This commission is already in session or has concluded."))
+    commissions.start_session(commission)
+    record(session, commission.id, "commission.started", actor_id=me.id)
+
+
+@dataclass
+class Roster:
+    participants: list[Participant]
+    delegations: list[Delegation]
+    sectors: list[Sector]
+    groups: list[WorkingGroup]
+    briefs: list[RoleBrief]
+
+
+def roster(session: Session, commission_id: int) -> Roster:
+    """Everything the roster page shows, in five queries."""
+    participants = list(
+        session.scalars(
+            select(Participant)
+            .where(Participant.commission_id == commission_id)
+            .options(
+                joinedload(Participant.user),
+                joinedload(Participant.delegation),
+                joinedload(Participant.sector),
+                joinedload(Participant.role_brief),
+                selectinload(Participant.memberships),
+            )
+            .order_by(Participant.role != "instructor", Participant.id)
+        )
+    )
+    delegations = list(
+        session.scalars(
+            select(Delegation)
+            .where(Delegation.commission_id == commission_id)
+            .order_by(Delegation.position, Delegation.id)
+        )
+    )
+    sectors = list(
+        session.scalars(
+            select(Sector).where(Sector.commission_id == commission_id).order_by(Sector.position)
+        )
+    )
+    groups = list(
+        session.scalars(
+            select(WorkingGroup)
+            .where(WorkingGroup.commission_id == commission_id)
+            .order_by(WorkingGroup.position)
+        )
+    )
+    briefs = list(
+        session.scalars(
+            select(RoleBrief)
+            .where(RoleBrief.commission_id == commission_id)
+            .order_by(RoleBrief.position, RoleBrief.id)
+        )
+    )
+    return Roster(participants, delegations, sectors, groups, briefs)
+
+
+@dataclass(frozen=True)
+class SeatChoice:
+    """An instructor's choice for one participant; ids must belong to the same commission."""
+
+    delegation_id: int | None
+    sector_id: int | None
+    role_brief_id: int | None
+    group_ids: frozenset[int]
+    co_chair_group_ids: frozenset[int]
+    head: bool
+
+
+def _own(items: list[Delegation] | list[Sector] | list[WorkingGroup] | list[RoleBrief]) -> set[int]:
+    return {item.id for item in items}
+
+
+def seat_participant(
+    session: Session,
+    commission: Commission,
+    me: Participant,
+    participant_id: int,
+    choice: SeatChoice,
+) -> Participant:
+    """Assign delegation, sector, brief, groups, head and co-chairs, and tell the participant."""
+    data = roster(session, commission.id)
+    participant = next((p for p in data.participants if p.id == participant_id), None)
+    if participant is None:
+        raise NotFound(_("There is no such participant in this commission."))
+    if participant.role == "instructor":
+        raise Invalid(_("Instructors do not take a seat."), field="delegation_id")
+    if choice.delegation_id is not None and choice.delegation_id not in _own(data.delegations):
+        raise Invalid(_("Choose a delegation of this commission."), field="delegation_id")
+    if choice.sector_id is not None and choice.sector_id not in _own(data.sectors):
+        raise Invalid(_("Choose a sector of this commission."), field="sector_id")
+    if choice.role_brief_id is not None and choice.role_brief_id not in _own(data.briefs):
+        raise Invalid(_("Choose a brief of this commission."), field="role_brief_id")
+    if not (choice.group_ids | choice.co_chair_group_ids) <= _own(data.groups):
+        raise Invalid(_("Choose working groups of this commission."), field="group_ids")
+    if choice.co_chair_group_ids and choice.delegation_id is None:
+        raise Invalid(_("A co-chair needs a delegation."), field="co_chair_group_ids")
+    _apply_seat(session, participant, choice, data.participants)
+    session.flush()
+    record(
+        session,
+        commission.id,
+        "participant.seated",
+        actor_id=me.id,
+        participant=participant.id,
+        delegation=choice.delegation_id,
+        sector=choice.sector_id,
+    )
+    announce(
+        session, LiveEvent(commission_id=commission.id, kind="seat", subject_id=participant.id)
+    )
+    return participant
+
+
+def _apply_seat(
+    session: Session, participant: Participant, choice: SeatChoice, everyone: list[Participant]
+) -> None:
+    """Write one seat (needs participant.memberships loaded); a new head steps the old one down."""
+    participant.delegation_id = choice.delegation_id
+    participant.sector_id = choice.sector_id
+    participant.role_brief_id = choice.role_brief_id
+    if choice.head and choice.delegation_id is not None:
+        for other in everyone:
+            if other.delegation_id == choice.delegation_id and other.id != participant.id:
+                other.is_head_of_delegation = False
+    participant.is_head_of_delegation = choice.head and choice.delegation_id is not None
+    wanted = choice.group_ids | choice.co_chair_group_ids
+    for old in list(participant.memberships):
+        if old.working_group_id not in wanted:
+            session.delete(old)
+    existing = {m.working_group_id: m for m in participant.memberships}
+    for group_id in wanted:
+        membership = existing.get(group_id)
+        if membership is None:
+            membership = WorkingGroupMembership(
+                participant_id=participant.id, working_group_id=group_id
+            )
+            session.add(membership)
+        membership.is_co_chair = group_id in choice.co_chair_group_ids
+
+
+def auto_seat(
+    session: Session, commission: Commission, me: Participant, *, reseat_all: bool
+) -> int:
+    """Balance delegations and sectors, hand out briefs, heads and co-chairs; returns seats made.
+
+    Seats already chosen are kept unless `reseat_all`; the instructor adjusts afterwards.
+    """
+    data = roster(session, commission.id)
+    delegation_code = {d.id: d.code for d in data.delegations}
+    sector_code = {s.id: s.code for s in data.sectors}
+    delegates = [p for p in data.participants if p.role == "delegate"]
+    seats = seating.auto_assign(
+        [
+            seating.Student(
+                participant_id=p.id,
+                name=p.user.display_name,
+                delegation=delegation_code.get(p.delegation_id or 0),
+                sector=sector_code.get(p.sector_id or 0),
+            )
+            for p in delegates
+        ],
+        delegations=[d.code for d in data.delegations if d.status == "member"],
+        sectors=[s.code for s in data.sectors],
+        groups=[g.code for g in data.groups],
+        briefs=[
+            seating.BriefOption(
+                code=b.code,
+                delegation=delegation_code.get(b.delegation_id or 0),
+                sector=sector_code.get(b.sector_id or 0),
+            )
+            for b in data.briefs
+        ],
+        reseat_all=reseat_all,
+        seed=commission.id,
+    )
+    delegation_id = {d.code: d.id for d in data.delegations}
+    sector_id = {s.code: s.id for s in data.sectors}
+    brief_id = {b.code: b.id for b in data.briefs}
+    group_id = {g.code: g.id for g in data.groups}
+    for participant in delegates:
+        seat = seats[participant.id]
+        _apply_seat(
+            session,
+            participant,
+            SeatChoice(
+                delegation_id=delegation_id[seat.delegation],
+                sector_id=sector_id[seat.sector],
+                role_brief_id=brief_id.get(seat.brief or ""),
+                group_ids=frozenset(group_id[g] for g in seat.groups),
+                co_chair_group_ids=frozenset(group_id[g] for g in seat.co_chair_of),
+                head=False,
+            ),
+            data.participants,
+        )
+        participant.is_head_of_delegation = seat.head
+    session.flush()
+    record(session, commission.id, "roster.auto_seated", actor_id=me.id, count=len(delegates))
+    announce(session, LiveEvent(commission_id=commission.id, kind="roster"))
+    return len(delegates)
+
+
+def open_votes_in_commission(session: Session, commission_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Vote)
+            .join(Proposal, Proposal.id == Vote.proposal_id)
+            .where(Proposal.commission_id == commission_id, Vote.closed_at.is_(None))
+        )
+        or 0
+    )
+
+
+def open_votes_in_group(session: Session, group_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Vote)
+            .join(Proposal, Proposal.id == Vote.proposal_id)
+            .where(Proposal.working_group_id == group_id, Vote.closed_at.is_(None))
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class GroupRules:
+    voting_rule: str
+    quorum_percent: int
+    ballot_unit: str
+    ballot_type: str
+    sponsorship: str
+    hide_running_tally: bool
+    chairs_move_stages: bool
+
+
+def change_rules(
+    session: Session, commission: Commission, me: Participant, group_code: str, new: GroupRules
+) -> WorkingGroup:
+    group = session.scalar(
+        select(WorkingGroup)
+        .where(WorkingGroup.commission_id == commission.id, WorkingGroup.code == group_code)
+        .with_for_update()
+    )
+    if group is None:
+        raise NotFound(_("There is no such working group in this commission."))
+    if refusal := rules.rule_change_refusal(open_votes_in_group(session, group.id)):
+        raise Conflict(_(refusal))
+    if new.voting_rule not in VOTING_RULES:
+        raise Invalid(_("Choose one of the voting rules."), field="voting_rule")
+    if new.ballot_unit not in BALLOT_UNITS:
+        raise Invalid(_("Choose who casts ballots."), field="ballot_unit")
+    if new.ballot_type not in BALLOT_TYPES:
+        raise Invalid(_("Choose roll-call or secret ballots."), field="ballot_type")
+    if new.sponsorship not in ("every_member_delegation", "any_other_delegation", "none"):
+        raise Invalid(_("Choose what tabling needs."), field="sponsorship")
+    if not 0 <= new.quorum_percent <= 100:
+        raise Invalid(_("The quorum is a share between 0 and 100 percent."), field="quorum_percent")
+    group.voting_rule, group.ballot_unit, group.ballot_type = (
+        new.voting_rule,
+        new.ballot_unit,
+        new.ballot_type,
+    )
+    group.quorum = new.quorum_percent / 100
+    group.sponsorship = new.sponsorship
+    group.hide_running_tally = new.hide_running_tally
+    group.chairs_move_stages = new.chairs_move_stages
+    record(
+        session,
+        commission.id,
+        "rules.changed",
+        actor_id=me.id,
+        working_group_id=group.id,
+        voting_rule=group.voting_rule,
+        quorum=group.quorum,
+        ballot_unit=group.ballot_unit,
+        ballot_type=group.ballot_type,
+    )
+    return group
+
+
+def add_partner(
+    session: Session, commission: Commission, me: Participant, *, code: str, name: str, status: str
+) -> Delegation:
+    """A partner (EU, India, …) joins at any time, as a member (votes) or an observer (speaks)."""
+    code, name = code.strip().upper(), " ".join(name.split())
+    if not re.match(rules.PARTNER_CODE_PATTERN, code):
+        raise Invalid(
+            _("Use 2 to 12 capital letters or digits, starting with a letter, e.g. EU."),
+            field="code",
+        )
+    if not name or len(name) > 120:
+        raise Invalid(_("Give the delegation's name (at most 120 characters)."), field="name")
+    if status not in ("member", "observer"):
+        raise Invalid(_("Choose member or observer."), field="status")
+    if status == "member" and open_votes_in_commission(session, commission.id):
+        raise Conflict(
+            _("A vote is open: a new member would change its count. Add it as an observer now."),
+            field="status",
+        )
+    position = session.scalar(
+        select(func.coalesce(func.max(Delegation.position), 0)).where(
+            Delegation.commission_id == commission.id
+        )
+    )
+    delegation = Delegation(
+        commission_id=commission.id,
+        code=code,
+        name=name,
+        status=status,
+        position=int(position or 0) + 1,
+    )
+    try:
+        with session.begin_nested():
+            session.add(delegation)
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(
+            _("A delegation with the code %(code)s is already here.", code=code), field="code"
+        ) from error
+    record(session, commission.id, "partner.added", actor_id=me.id, delegation=code, status=status)
+    return delegation
+
+
+def set_partner_status(
+    session: Session, commission: Commission, me: Participant, delegation_id: int, status: str
+) -> Delegation:
+    delegation = session.get(Delegation, delegation_id)
+    if delegation is None or delegation.commission_id != commission.id:
+        raise NotFound(_("There is no such delegation in this commission."))
+    if status not in ("member", "observer"):
+        raise Invalid(_("Choose member or observer."), field="status")
+    if open_votes_in_commission(session, commission.id):
+        raise Conflict(_("A vote is open. Close it before changing who may vote."))
+    delegation.status = status
+    record(
+        session,
+        commission.id,
+        "partner.status",
+        actor_id=me.id,
+        delegation=delegation.code,
+        status=status,
+    )
+    return delegation
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    username: str
+    password: str
+    email: str | None
+    delegation: str | None
+    sector: str | None
+
+
+def enrol(
+    session: Session,
+    commission: Commission,
+    me: Participant,
+    rows: list[tuple[str, str | None, int | None, int | None]],
+) -> list[Credential]:
+    """Create an account and a seat for each (name, email, delegation id, sector id).
+
+    All or nothing: the caller's transaction holds every account, so one failure undoes them all.
+    """
+    taken = set(session.scalars(select(User.username)))
+    delegations = {
+        d.id: d.code
+        for d in session.scalars(
+            select(Delegation).where(Delegation.commission_id == commission.id)
+        )
+    }
+    sectors = {
+        s.id: s.code
+        for s in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
+    }
+    credentials = []
+    for name, email, delegation_id, sector_id in rows:
+        username = suggest_username(name, taken)
+        taken.add(username)
+        password = new_password()
+        user = accounts.create_user(
+            session, username=username, display_name=name, password=password, email=email
+        )
+        participant = Participant(
+            commission_id=commission.id,
+            user_id=user.id,
+            role="delegate",
+            delegation_id=delegation_id,
+            sector_id=sector_id,
+            joined_at=utcnow(),
+        )
+        session.add(participant)
+        credentials.append(
+            Credential(
+                name=name,
+                username=username,
+                password=password,
+                email=email,
+                delegation=delegations.get(delegation_id or 0),
+                sector=sectors.get(sector_id or 0),
+            )
+        )
+    session.flush()
+    record(session, commission.id, "roster.imported", actor_id=me.id, count=len(credentials))
+    announce(session, LiveEvent(commission_id=commission.id, kind="roster"))
+    return credentials
