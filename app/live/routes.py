@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts.auth import CurrentUser
 from app.accounts.models import User
+from app.commissions import service as commissions
 from app.commissions.models import Participant, WorkingGroup
 from app.config import get_settings
 from app.db import SessionDep, get_engine
@@ -163,6 +164,20 @@ def _caucus_messages(
     return [(f"caucus-{message.delegation_id}-{message.working_group_id}", html)]
 
 
+def _seat_messages(
+    session: Session, user: User, viewer: StreamViewer, event: LiveEvent
+) -> list[tuple[str, str]]:
+    """A delegate's own seat, redrawn when the instructor changes it; nobody else's."""
+    overview = commissions.load_overview(session, event.commission_id, user)
+    if overview is None or overview.me is None:
+        return []
+    html = _block("commissions/overview.html", "seat_panel", _context(viewer, overview=overview))
+    return [
+        (f"seat-{viewer.participant_id}", html),
+        (f"seat-{viewer.participant_id}-announce", _("Your seat has changed.")),
+    ]
+
+
 def _group_list(session: Session, user: User, proposal_id: int) -> list[tuple[str, str]]:
     proposal = session.get(Proposal, proposal_id)
     group = session.get(WorkingGroup, proposal.working_group_id) if proposal else None
@@ -196,6 +211,8 @@ def render_for(
             messages += _argument_messages(session, user, viewer, event)
         elif event.kind == "caucus":
             messages += _caucus_messages(session, viewer, event)
+        elif event.kind == "seat" and event.subject_id == viewer.participant_id:
+            messages += _seat_messages(session, user, viewer, event)
     for proposal_id, parts in parts_by_proposal.items():
         proposal_messages = _proposal_parts(session, user, viewer, proposal_id, parts)
         messages += proposal_messages

@@ -94,3 +94,17 @@ def test_caucus_events_reach_only_their_delegation_and_instructors(db: Session, 
     for user in (cast.us_colleague, cast.instructor):
         rendered = render_for(db, viewer(db, cast, user), batch)
         assert "Hold firm." in rendered[0][1]
+
+
+def test_a_seat_change_reaches_only_the_person_seated(db: Session, cast: Cast) -> None:
+    newcomer = cast.participants["newcomer"]
+    newcomer.delegation_id = cast.delegations["PRC"].id
+    newcomer.role_brief_id = cast.briefs["prc-platform"].id
+    db.flush()
+    batch = [event(cast, "seat", subject_id=newcomer.id)]
+    assert render_for(db, viewer(db, cast, cast.prc_delegate), batch) == []
+    messages = dict(render_for(db, viewer(db, cast, cast.unseated), batch))
+    panel = messages[f"seat-{newcomer.id}"]
+    assert "People&#39;s Republic of China" in panel
+    assert cast.briefs["prc-platform"].title in panel
+    assert messages[f"seat-{newcomer.id}-announce"] == "Your seat has changed."

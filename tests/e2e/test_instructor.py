@@ -1,0 +1,81 @@
+"""An instructor goes from nothing to an open commission with a seated student, in a browser."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import PHONE, check_accessibility, sign_in
+
+
+def test_instructor_opens_a_commission_and_seats_a_student_who_sees_it_live(
+    browser: Browser, server: str, page: Page
+) -> None:
+    title = f"IR 342 {uuid.uuid4().hex[:6]}"
+    sign_in(page, "instructor")
+    page.get_by_role("link", name="Instructor").click()
+    expect(page.get_by_role("heading", name="Open a commission")).to_be_visible()
+    check_accessibility(page, "instructor-home")
+    page.get_by_label("Title").fill(title)
+    page.get_by_role("button", name="Open commission").click()
+    page.wait_for_url(re.compile(r"/commissions/\d+/manage$"))
+    console = page.url
+    code = page.locator(".join-code").first.inner_text()
+    check_accessibility(page, "instructor-console")
+
+    page.get_by_role("link", name="Show it on the projector").click()
+    expect(page.locator(".join-code")).to_have_text(code)
+    check_accessibility(page, "join-code-projector")
+    page.goto(console)
+
+    # A student joins from a phone and waits on the overview.
+    phone = browser.new_context(base_url=server, viewport=PHONE)
+    student = phone.new_page()
+    student.goto("/join")
+    student.get_by_label("Join code").fill(code)
+    student.get_by_label("Your name").fill("Robin Student")
+    name = f"robin-{uuid.uuid4().hex[:6]}"
+    student.get_by_label("Choose a sign-in name").fill(name)
+    student.get_by_label("Choose a password").fill("a long enough password")
+    student.get_by_role("button", name="Join").click()
+    student.wait_for_url(re.compile(r"/commissions/\d+$"))
+    seat = student.get_by_role("region", name="Your seat", exact=True)
+    expect(seat).to_contain_text("has not seated you")
+    student.evaluate("window.__stayed = true")
+
+    # The instructor seats the student; the student's page changes without a reload.
+    page.reload()
+    card = page.locator("li.seat-card", has_text="Robin Student")
+    card.get_by_label("Delegation", exact=True).select_option(label="People's Republic of China")
+    card.get_by_label("Sector", exact=True).select_option(label="Academia")
+    card.get_by_role("button", name=re.compile("Save seat")).click()
+    page.wait_for_url(re.compile(r"/manage"))
+    expect(seat).to_contain_text("People's Republic of China", timeout=10_000)
+    expect(seat).to_contain_text("Academia")
+    assert student.evaluate("window.__stayed") is True
+    phone.close()
+
+
+def test_a_bad_roster_file_is_explained_by_line(page: Page, tmp_path: object) -> None:
+    from pathlib import Path
+
+    sign_in(page, "instructor")
+    page.goto("/instructor")
+    page.get_by_role("link", name=re.compile("demo seminar")).click()
+    page.wait_for_url(re.compile(r"/manage$"))
+    bad = Path(str(tmp_path)) / "roster.csv"
+    bad.write_text("name,email\nAda,ada@example.edu\n=cmd|' /C calc'!A0,x@example.edu\n")
+    page.get_by_label("CSV file (UTF-8, at most 1 MB)").set_input_files(str(bad))
+    page.get_by_role("button", name="Enrol and print credentials").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing was imported")
+    expect(alert).to_contain_text("Line 3")
+    check_accessibility(page, "instructor-roster-error")
+    good = Path(str(tmp_path)) / "good.csv"
+    good.write_text(f"name\nKai {uuid.uuid4().hex[:4]}\n")
+    page.get_by_label("CSV file (UTF-8, at most 1 MB)").set_input_files(str(good))
+    page.get_by_role("button", name="Enrol and print credentials").click()
+    expect(page.get_by_role("heading", name=re.compile("Credentials for"))).to_be_visible()
+    check_accessibility(page, "instructor-credentials")
