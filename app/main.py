@@ -25,6 +25,7 @@ from app.db import session_scope
 from app.errors import DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
+from app.injects import service as injects
 from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import routes as live_routes
@@ -137,15 +138,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def close_votes_at_their_deadline(every_seconds: float = 5.0) -> None:
-    """Votes with a deadline close by themselves; every app process sweeps, the lock decides."""
+    """Votes close at their deadline, scheduled and idle injects go out; every app process
+    sweeps, the row locks decide."""
 
     def sweep() -> None:
         # Look first without the write lock: on SQLite most sweeps then cost one cheap read.
         with session_scope(write=False) as session:
-            if not voting.overdue_vote_ids(session):
+            if not (voting.overdue_vote_ids(session) or injects.due_inject_ids(session)):
                 return
         with session_scope() as session:
             voting.close_overdue_votes(session)
+            injects.publish_due(session)
 
     while True:
         await asyncio.sleep(every_seconds)

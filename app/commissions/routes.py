@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.forms import FormState
 from app.i18n import gettext as _
+from app.injects import service as injects
 from app.web import render
 
 router = APIRouter()
@@ -109,11 +110,18 @@ def overview(
         raise HTTPException(
             403, _("Only members of this commission can see it. Ask your instructor for the code.")
         )
+    news = injects.visible_injects(
+        session,
+        commission_id,
+        is_instructor=data.viewer.is_instructor,
+        delegation_id=data.viewer.delegation_id,
+    )
     return render(
         request,
         "commissions/overview.html",
         {
             "overview": data,
+            "news": news,
             "join_code": service.format_join_code(data.commission.join_code),
             "can_read_delegation_brief": rules.can_read_delegation_brief,
         },

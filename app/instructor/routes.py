@@ -14,7 +14,8 @@ from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.db import SessionDep
-from app.errors import DomainError, NotAllowed
+from app.errors import DomainError, NotAllowed, NotFound
+from app.injects import service as injects
 from app.i18n import gettext as _
 from app.instructor import roster as roster_files
 from app.instructor import rules, service
@@ -96,12 +97,16 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "roster_problems": [],
         "partner_errors": {},
         "partner_values": {},
+        "inject_errors": {},
+        "inject_values": {},
+        "error_inject": None,
     }
     return {
         **defaults,
         "commission": commission,
         "roster": data,
         "join_code": commissions.format_join_code(commission.join_code),
+        "injects": injects.list_injects(session, commission.id),
         "memberships": {
             p.id: {m.working_group_id: m.is_co_chair for m in p.memberships}
             for p in data.participants
@@ -364,3 +369,98 @@ def partner_status(
         session.rollback()
         return _manage_page(request, session, commission, error.status_code, error=error.message)
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
+
+
+def _optional_int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+@router.post("/commissions/{commission_id}/manage/injects")
+def write_inject(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+    group_id: Annotated[str, Form()] = "",
+    delegation_id: Annotated[str, Form()] = "",
+    publish_now: Annotated[bool, Form()] = False,
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        inject = injects.write(
+            session,
+            commission.id,
+            title=title,
+            body=body,
+            group_id=_optional_int(group_id),
+            delegation_id=_optional_int(delegation_id),
+            actor_id=me.id,
+        )
+        if publish_now:
+            injects.publish(session, inject, actor_id=me.id)
+    except DomainError as error:
+        session.rollback()
+        return _manage_page(
+            request,
+            session,
+            commission,
+            error.status_code,
+            inject_errors={error.field or "title": error.message},
+            inject_values={
+                "title": title,
+                "body": body,
+                "group_id": group_id,
+                "delegation_id": delegation_id,
+            },
+        )
+    return RedirectResponse(f"/commissions/{commission_id}/manage#injects", status_code=303)
+
+
+@router.post("/commissions/{commission_id}/manage/injects/{inject_id}/{action}")
+def inject_action(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    inject_id: int,
+    action: str,
+    minutes: Annotated[str, Form()] = "",
+    trigger: Annotated[str, Form()] = "",
+    group_id: Annotated[str, Form()] = "",
+    idle_minutes: Annotated[str, Form()] = "",
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        if action == "publish":
+            injects.publish_now(session, commission.id, inject_id, me.id)
+        elif action == "schedule":
+            injects.schedule(session, commission.id, inject_id, _optional_int(minutes) or 0, me.id)
+        elif action == "arm":
+            injects.arm(
+                session,
+                commission.id,
+                inject_id,
+                trigger=trigger,
+                group_id=_optional_int(group_id),
+                idle_minutes=_optional_int(idle_minutes),
+                actor_id=me.id,
+            )
+        else:
+            raise NotFound(_("Unknown action."))
+    except DomainError as error:
+        session.rollback()
+        if isinstance(error, NotFound):
+            raise
+        return _manage_page(
+            request,
+            session,
+            commission,
+            error.status_code,
+            error=error.message,
+            error_inject=inject_id,
+        )
+    return RedirectResponse(
+        f"/commissions/{commission_id}/manage#inject-{inject_id}", status_code=303
+    )

@@ -27,6 +27,8 @@ from app.commissions.models import Participant, WorkingGroup
 from app.config import get_settings
 from app.db import SessionDep, get_engine
 from app.errors import DomainError
+from app.injects import rules as inject_rules
+from app.injects.models import Inject
 from app.i18n import gettext as _
 from app.live.broker import LiveEvent
 from app.proposals import rules, views
@@ -164,6 +166,22 @@ def _caucus_messages(
     return [(f"caucus-{message.delegation_id}-{message.working_group_id}", html)]
 
 
+def _inject_messages(
+    session: Session, viewer: StreamViewer, event: LiveEvent
+) -> list[tuple[str, str]]:
+    inject = session.get(Inject, event.subject_id or 0)
+    if inject is None or inject.status != "published":
+        return []
+    if not inject_rules.can_see(
+        is_instructor=viewer.role == "instructor",
+        viewer_delegation_id=viewer.delegation_id,
+        target_id=inject.target_delegation_id,
+    ):
+        return []
+    html = templates.env.get_template("_shared/_inject_banner.html").render(inject=inject)
+    return [("inject", html)]
+
+
 def _seat_messages(
     session: Session, user: User, viewer: StreamViewer, event: LiveEvent
 ) -> list[tuple[str, str]]:
@@ -211,6 +229,8 @@ def render_for(
             messages += _argument_messages(session, user, viewer, event)
         elif event.kind == "caucus":
             messages += _caucus_messages(session, viewer, event)
+        elif event.kind == "inject":
+            messages += _inject_messages(session, viewer, event)
         elif event.kind == "seat" and event.subject_id == viewer.participant_id:
             messages += _seat_messages(session, user, viewer, event)
     for proposal_id, parts in parts_by_proposal.items():

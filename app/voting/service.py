@@ -21,6 +21,7 @@ from app.commissions.models import Delegation, Participant, WorkingGroup, Workin
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
+from app.injects import service as injects
 from app.norms.models import Norm
 from app.proposals import rules as proposal_rules
 from app.proposals import service as proposals
@@ -94,6 +95,7 @@ def open_vote(session: Session, acting: Acting, deadline: datetime | None = None
         raise Conflict(_("Close the open amendment vote before voting on the proposal."))
     proposals.set_stage(session, acting.proposal, "debate", "voting")
     vote = _new_vote(session, acting, amendment=None, deadline=deadline)
+    injects.fire(session, acting.proposal.commission_id, "on_vote_opened", acting.group.id)
     record(
         session,
         acting.proposal.commission_id,
@@ -388,6 +390,8 @@ def decide_vote(
         proposals.set_stage(session, proposal, "voting", "adopted" if vote.adopted else "rejected")
         if vote.adopted:
             adopt_as_norm(session, proposal, group, vote, actor_id=actor_id)
+        else:
+            injects.fire(session, proposal.commission_id, "on_vote_failed", group.id)
         kind = "vote.closed"
     else:
         amendment = session.get(Amendment, vote.amendment_id)

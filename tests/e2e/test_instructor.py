@@ -55,6 +55,19 @@ def test_instructor_opens_a_commission_and_seats_a_student_who_sees_it_live(
     expect(seat).to_contain_text("People's Republic of China", timeout=10_000)
     expect(seat).to_contain_text("Academia")
     assert student.evaluate("window.__stayed") is True
+
+    # A crisis inject written on the spot reaches the student at once, as a banner.
+    page.goto(console + "#injects")
+    page.get_by_label("Headline").fill("Typhoon closes the port")
+    page.get_by_label("What happened").fill("All shipping halted for 48 hours.")
+    page.get_by_label("Publish at once").check()
+    page.get_by_role("button", name="Save inject").click()
+    page.wait_for_url(re.compile(r"/manage"))
+    expect(student.locator(".banner--inject")).to_contain_text(
+        "Typhoon closes the port", timeout=10_000
+    )
+    assert student.evaluate("window.__stayed") is True
+    check_accessibility(student, "overview-with-inject")
     phone.close()
 
 
