@@ -15,8 +15,8 @@ from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.db import SessionDep
 from app.errors import DomainError, NotAllowed, NotFound
-from app.injects import service as injects
 from app.i18n import gettext as _
+from app.injects import service as injects
 from app.instructor import roster as roster_files
 from app.instructor import rules, service
 from app.instructor.service import GroupRules, SeatChoice

@@ -27,9 +27,9 @@ from app.commissions.models import Participant, WorkingGroup
 from app.config import get_settings
 from app.db import SessionDep, get_engine
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.injects import rules as inject_rules
 from app.injects.models import Inject
-from app.i18n import gettext as _
 from app.live.broker import LiveEvent
 from app.proposals import rules, views
 from app.proposals import service as proposals

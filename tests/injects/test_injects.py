@@ -16,7 +16,6 @@ from app.injects import service as injects
 from app.injects.models import Inject
 from app.live.broker import LiveEvent
 from app.live.routes import StreamViewer, render_for
-from app.proposals import service as proposals
 from app.voting import service as voting
 from tests.conftest import Cast, csrf_from, sign_in
 from tests.proposals.helpers import acting, open_vote_of, to_stage
