@@ -464,3 +464,45 @@ def inject_action(
     return RedirectResponse(
         f"/commissions/{commission_id}/manage#inject-{inject_id}", status_code=303
     )
+
+
+@router.get("/commissions/{commission_id}/manage/conclude", name="conclude_commission")
+def conclude_page(
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+) -> Response:
+    commission, _me = service.managed_commission(session, commission_id, user)
+    return render(
+        request,
+        "instructor/conclude.html",
+        {
+            "commission": commission,
+            "preview": service.conclusion_preview(session, commission),
+            "error": None,
+        },
+    )
+
+
+@router.post("/commissions/{commission_id}/manage/conclude")
+def conclude(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    visibility: Annotated[str, Form()] = "",
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        service.conclude(session, commission, me, visibility=visibility)
+    except DomainError as error:
+        session.rollback()
+        return render(
+            request,
+            "instructor/conclude.html",
+            {
+                "commission": commission,
+                "preview": service.conclusion_preview(session, commission),
+                "error": error.message,
+            },
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)

@@ -41,6 +41,8 @@ class ProposalFacts:
     author_ids: frozenset[int]
     sponsor_ids: frozenset[int]  # everyone asked to sponsor, whatever their answer
     chairs_move_stages: bool
+    # Once the commission concludes, its record is final: nothing may be written any more.
+    session_over: bool = False
 
 
 def is_author(seat: Seat, proposal: ProposalFacts) -> bool:
@@ -62,24 +64,38 @@ def can_draft_in_group(seat: Seat) -> bool:
 
 def can_edit(seat: Seat, proposal: ProposalFacts) -> bool:
     """Authors edit a draft, or a rejected proposal they revise for a new round."""
-    return is_author(seat, proposal) and proposal.stage in EDITABLE_STAGES
+    return (
+        not proposal.session_over
+        and is_author(seat, proposal)
+        and proposal.stage in EDITABLE_STAGES
+    )
 
 
 def can_withdraw(seat: Seat, proposal: ProposalFacts) -> bool:
-    return is_author(seat, proposal) and proposal.stage in WITHDRAWABLE_STAGES
+    return (
+        not proposal.session_over
+        and is_author(seat, proposal)
+        and proposal.stage in WITHDRAWABLE_STAGES
+    )
 
 
 def can_respond_to_sponsorship(seat: Seat, proposal: ProposalFacts) -> bool:
-    return seat.participant_id in proposal.sponsor_ids and proposal.stage in EDITABLE_STAGES
+    return (
+        not proposal.session_over
+        and seat.participant_id in proposal.sponsor_ids
+        and proposal.stage in EDITABLE_STAGES
+    )
 
 
 def can_chair(seat: Seat, proposal: ProposalFacts) -> bool:
     """Instructors always; the group's co-chairs when the group lets them move stages."""
+    if proposal.session_over:
+        return False
     return seat.is_instructor or (seat.is_co_chair and proposal.chairs_move_stages)
 
 
 def can_argue(seat: Seat, proposal: ProposalFacts) -> bool:
-    if proposal.stage not in DEBATE_STAGES:
+    if proposal.session_over or proposal.stage not in DEBATE_STAGES:
         return False
     return seat.is_instructor or (seat.in_group and seat.delegation_id is not None)
 
@@ -89,14 +105,16 @@ def can_hide_argument(seat: Seat) -> bool:
 
 
 def can_propose_amendment(seat: Seat, proposal: ProposalFacts) -> bool:
-    return proposal.stage == "debate" and (
-        seat.is_instructor or (seat.in_group and seat.delegation_id is not None)
+    return (
+        not proposal.session_over
+        and proposal.stage == "debate"
+        and (seat.is_instructor or (seat.in_group and seat.delegation_id is not None))
     )
 
 
 def can_accept_amendment(seat: Seat, proposal: ProposalFacts) -> bool:
     """The authors take an amendment as friendly while debate is open."""
-    return proposal.stage == "debate" and is_author(seat, proposal)
+    return not proposal.session_over and proposal.stage == "debate" and is_author(seat, proposal)
 
 
 def can_vote(seat: Seat, ballot_unit: str) -> bool:
@@ -127,7 +145,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 
 def may_move(action: str, seat: Seat, proposal: ProposalFacts) -> bool:
     """Whether this seat may take this stage action now (closing a vote is decided by the tally)."""
-    if action not in TRANSITIONS or proposal.stage not in TRANSITIONS[action][0]:
+    if proposal.session_over or action not in TRANSITIONS:
+        return False
+    if proposal.stage not in TRANSITIONS[action][0]:
         return False
     if action == "table":
         return is_author(seat, proposal)

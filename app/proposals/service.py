@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import User
 from app.activity.service import record
-from app.commissions.models import Delegation, Participant, WorkingGroup, WorkingGroupMembership
+from app.commissions.models import (
+    Commission,
+    Delegation,
+    Participant,
+    WorkingGroup,
+    WorkingGroupMembership,
+)
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
@@ -62,14 +68,22 @@ def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> 
     )
 
 
-def facts_of(proposal: Proposal, group: WorkingGroup) -> ProposalFacts:
+def facts_of(
+    proposal: Proposal, group: WorkingGroup, *, session_over: bool = False
+) -> ProposalFacts:
     """Needs proposal.authors and proposal.sponsorships loaded."""
     return ProposalFacts(
         stage=proposal.stage,
         author_ids=frozenset(a.participant_id for a in proposal.authors),
         sponsor_ids=frozenset(s.participant_id for s in proposal.sponsorships),
         chairs_move_stages=group.chairs_move_stages,
+        session_over=session_over,
     )
+
+
+def session_over(session: Session, commission_id: int) -> bool:
+    status = session.scalar(select(Commission.status).where(Commission.id == commission_id))
+    return status == "concluded"
 
 
 @dataclass
@@ -113,7 +127,7 @@ def acting_on(
         raise NotFound(_("There is no proposal here."))
     group = proposal.working_group
     seat = seat_of(session, participant, group)
-    facts = facts_of(proposal, group)
+    facts = facts_of(proposal, group, session_over=session_over(session, proposal.commission_id))
     if not rules.can_view(seat, facts):
         raise NotFound(_("There is no proposal here."))
     return Acting(proposal, group, participant, seat, facts)
@@ -171,6 +185,8 @@ def create_proposal(
         rules.can_draft_in_group(seat),
         _("Only seated delegates of this working group can draft proposals in it."),
     )
+    if session_over(session, group.commission_id):
+        raise Conflict(_("This commission has concluded; its record is final."))
     title, text, rationale = _check_text(title, text, rationale)
     proposal = Proposal(
         commission_id=group.commission_id,
@@ -626,6 +642,8 @@ def post_caucus_message(
         rules.can_post_in_caucus(seat, delegation.id),
         _("Only members of this delegation can speak in its caucus."),
     )
+    if session_over(session, delegation.commission_id):
+        raise Conflict(_("This commission has concluded; its record is final."))
     body = body.strip()
     if not body:
         raise Invalid(_("Write a message."), field="body")
