@@ -1,4 +1,4 @@
-"""Concluding a commission closes what is open and publishes the charter at the chosen visibility."""
+"""Concluding closes what is open and publishes the charter at the chosen visibility."""
 
 from __future__ import annotations
 
@@ -63,7 +63,9 @@ def test_a_visibility_must_be_chosen(client: TestClient, db: Session, cast: Cast
     assert "Choose who may read the charter." in response.text
 
 
-def test_nothing_can_be_written_after_conclusion(client: TestClient, db: Session, cast: Cast) -> None:
+def test_nothing_can_be_written_after_conclusion(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
     from tests.proposals.helpers import acting as acting_on
 
     proposal = to_stage(db, cast, "debate")
@@ -79,7 +81,9 @@ def test_nothing_can_be_written_after_conclusion(client: TestClient, db: Session
     )
     assert argued.status_code == 403
     group = f"/commissions/{cast.commission.id}/groups/frontier-technology"
-    drafted = client.post(f"{group}/proposals", data={"csrf_token": token, "title": "t", "text": "x"})
+    drafted = client.post(
+        f"{group}/proposals", data={"csrf_token": token, "title": "t", "text": "x"}
+    )
     assert drafted.status_code == 409
     caucus = f"/commissions/{cast.commission.id}/caucus/frontier-technology"
     assert client.post(caucus, data={"csrf_token": token, "body": "hi"}).status_code == 409
