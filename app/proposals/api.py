@@ -357,10 +357,14 @@ def current_vote(session: SessionDep, user: ApiUser, proposal_id: int) -> s.Vote
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/ballots", status_code=201)
 def cast_ballot(
     session: SessionDep, user: ApiUser, proposal_id: int, vote_id: int, body: s.BallotIn
-) -> s.VoteOut | None:
+) -> s.BallotOut:
     acting = proposals.acting_on(session, proposal_id, user)
-    voting.cast_ballot(session, acting, vote_id, body.choice)
-    return _vote_out(views.vote_panel(session, acting))
+    vote = voting.cast_ballot(session, acting, vote_id, body.choice)
+    return s.BallotOut(
+        vote_id=vote.id,
+        you_voted=True,
+        your_choice=body.choice if vote.ballot_type == "roll_call" else None,
+    )
 
 
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/close")

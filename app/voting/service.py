@@ -162,7 +162,7 @@ def current_vote(session: Session, proposal: Proposal) -> Vote | None:
     return votes[0] if votes else None
 
 
-def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> None:
+def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> Vote:
     if choice not in rules.CHOICES:
         raise Invalid(_("Vote yes, no or abstain."), field="choice")
     vote = load_vote(session, acting, vote_id, lock="share")
@@ -226,6 +226,7 @@ def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> 
     )
     session.flush()
     proposals.announce_change(session, acting.proposal, "tally", vote.id)
+    return vote
 
 
 @dataclass

@@ -285,7 +285,13 @@ def test_hidden_running_tally_shows_only_turnout_until_close(
 ) -> None:
     proposal = to_stage(db, cast, "voting", hide_running_tally=True)
     url = "/api/v1" + ballot_url(db, proposal.id)
-    body = client.post(url, json={"choice": "yes"}, headers=bearer(db, cast.us_delegate)).json()
+    assert (
+        client.post(url, json={"choice": "yes"}, headers=bearer(db, cast.us_delegate)).status_code
+        == 201
+    )
+    body = client.get(
+        f"/api/v1/proposals/{proposal.id}/vote", headers=bearer(db, cast.prc_delegate)
+    ).json()
     assert body["counts_hidden"] is True
     assert body["cast"] == 1
     assert all(d["yes"] is None for d in body["by_delegation"])
