@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
 from app.injects import service as injects
+from app.instructor import api as instructor_api
 from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import routes as live_routes
@@ -186,5 +187,6 @@ def create_app() -> FastAPI:
         app.include_router(router, dependencies=page_dependencies)
     app.include_router(api_router)
     app.include_router(proposal_api.router)
+    app.include_router(instructor_api.router)
     app.include_router(apidocs.router)
     return app

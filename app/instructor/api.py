@@ -1,0 +1,228 @@
+"""The instructor API under /api/v1: script a course's set-up with the console's own services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from app.accounts.auth import ApiUser
+from app.db import SessionDep
+from app.errors import Invalid
+from app.i18n import gettext as _
+from app.injects import service as injects
+from app.injects.models import Inject
+from app.instructor import roster as roster_files
+from app.instructor import schemas as s
+from app.instructor import service
+from app.instructor.service import GroupRules, Roster, SeatChoice
+from app.scenarios.models import Scenario
+
+router = APIRouter(prefix="/api/v1", tags=["instructor"])
+
+
+def _id_of(items: dict[str, int], code: str | None, field: str) -> int | None:
+    if code is None or code == "":
+        return None
+    if code not in items:
+        raise Invalid(
+            _("Unknown code %(code)s; use one of: %(codes)s.", code=code, codes=", ".join(items)),
+            field=field,
+        )
+    return items[code]
+
+
+@router.post("/commissions", status_code=201)
+def open_commission(session: SessionDep, user: ApiUser, body: s.CommissionIn) -> s.OpenedOut:
+    scenario_id = session.scalar(select(Scenario.id).where(Scenario.slug == body.scenario))
+    commission = service.open_from_scenario(session, user, scenario_id or 0, body.title)
+    return s.OpenedOut(
+        id=commission.id,
+        title=commission.title,
+        status=commission.status,
+        join_code=commission.join_code,
+    )
+
+
+@router.post("/commissions/{commission_id}/start", status_code=204)
+def start(session: SessionDep, user: ApiUser, commission_id: int) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    service.start_session(session, commission, me)
+    return Response(status_code=204)
+
+
+@router.post("/commissions/{commission_id}/roster", status_code=201, response_model=None)
+def enrol(
+    session: SessionDep, user: ApiUser, commission_id: int, body: s.RosterIn
+) -> list[s.CredentialOut] | JSONResponse:
+    """All or nothing: a file with any bad line imports no one and lists every problem."""
+    commission, me = service.managed_commission(session, commission_id, user)
+    data = service.roster(session, commission.id)
+    rows, problems = roster_files.parse_roster(
+        body.csv.encode("utf-8"),
+        delegations={d.code: d.name for d in data.delegations},
+        sectors={x.code: x.name for x in data.sectors},
+    )
+    if problems:
+        return JSONResponse(
+            {
+                "detail": _("Nothing was imported. Fix these lines and send the file again."),
+                "problems": [{"line": p.line, "message": p.message} for p in problems],
+            },
+            status_code=422,
+        )
+    delegation_ids = {d.code: d.id for d in data.delegations}
+    sector_ids = {x.code: x.id for x in data.sectors}
+    credentials = service.enrol(
+        session,
+        commission,
+        me,
+        [
+            (
+                r.name,
+                r.email,
+                delegation_ids.get(r.delegation or ""),
+                sector_ids.get(r.sector or ""),
+            )
+            for r in rows
+        ],
+    )
+    return [s.CredentialOut(**vars(c)) for c in credentials]
+
+
+def _choice(data: Roster, body: s.SeatIn) -> SeatChoice:
+    groups = {g.code: g.id for g in data.groups}
+    return SeatChoice(
+        delegation_id=_id_of(
+            {d.code: d.id for d in data.delegations}, body.delegation, "delegation"
+        ),
+        sector_id=_id_of({x.code: x.id for x in data.sectors}, body.sector, "sector"),
+        role_brief_id=_id_of({b.code: b.id for b in data.briefs}, body.brief, "brief"),
+        group_ids=frozenset(i for c in body.groups if (i := _id_of(groups, c, "groups"))),
+        co_chair_group_ids=frozenset(
+            i for c in body.co_chair_of if (i := _id_of(groups, c, "co_chair_of"))
+        ),
+        head=body.head,
+    )
+
+
+@router.put("/commissions/{commission_id}/participants/{participant_id}/seat", status_code=204)
+def seat(
+    session: SessionDep, user: ApiUser, commission_id: int, participant_id: int, body: s.SeatIn
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    choice = _choice(service.roster(session, commission.id), body)
+    service.seat_participant(session, commission, me, participant_id, choice)
+    return Response(status_code=204)
+
+
+@router.post("/commissions/{commission_id}/auto-seat", status_code=204)
+def auto_seat(
+    session: SessionDep, user: ApiUser, commission_id: int, body: s.AutoSeatIn
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    service.auto_seat(session, commission, me, reseat_all=body.reseat_all)
+    return Response(status_code=204)
+
+
+@router.patch("/commissions/{commission_id}/groups/{code}", status_code=204)
+def change_rules(
+    session: SessionDep, user: ApiUser, commission_id: int, code: str, body: s.RulesIn
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    service.change_rules(session, commission, me, code.upper(), GroupRules(**body.model_dump()))
+    return Response(status_code=204)
+
+
+@router.post("/commissions/{commission_id}/delegations", status_code=201)
+def add_partner(
+    session: SessionDep, user: ApiUser, commission_id: int, body: s.PartnerIn
+) -> dict[str, str]:
+    commission, me = service.managed_commission(session, commission_id, user)
+    delegation = service.add_partner(session, commission, me, **body.model_dump())
+    return {"code": delegation.code, "name": delegation.name, "status": delegation.status}
+
+
+def _inject_out(inject: Inject, data: Roster) -> s.InjectOut:
+    groups = {g.id: g.code for g in data.groups}
+    delegations = {d.id: d.code for d in data.delegations}
+    return s.InjectOut(
+        id=inject.id,
+        code=inject.code,
+        title=inject.title,
+        status=inject.status,
+        trigger=inject.trigger,
+        group=groups.get(inject.working_group_id or 0),
+        delegation=delegations.get(inject.target_delegation_id or 0),
+    )
+
+
+@router.get("/commissions/{commission_id}/injects")
+def list_injects(session: SessionDep, user: ApiUser, commission_id: int) -> list[s.InjectOut]:
+    commission, _me = service.managed_commission(session, commission_id, user)
+    data = service.roster(session, commission.id)
+    return [_inject_out(i, data) for i in injects.list_injects(session, commission.id)]
+
+
+@router.post("/commissions/{commission_id}/injects", status_code=201)
+def write_inject(
+    session: SessionDep, user: ApiUser, commission_id: int, body: s.InjectIn
+) -> s.InjectOut:
+    commission, me = service.managed_commission(session, commission_id, user)
+    data = service.roster(session, commission.id)
+    inject = injects.write(
+        session,
+        commission.id,
+        title=body.title,
+        body=body.body,
+        group_id=_id_of({g.code: g.id for g in data.groups}, body.group, "group"),
+        delegation_id=_id_of(
+            {d.code: d.id for d in data.delegations}, body.delegation, "delegation"
+        ),
+        actor_id=me.id,
+    )
+    if body.publish:
+        injects.publish(session, inject, actor_id=me.id)
+    return _inject_out(inject, data)
+
+
+@router.post("/commissions/{commission_id}/injects/{inject_id}/publish")
+def publish_inject(
+    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
+) -> s.InjectOut:
+    commission, me = service.managed_commission(session, commission_id, user)
+    inject = injects.publish_now(session, commission.id, inject_id, me.id)
+    return _inject_out(inject, service.roster(session, commission.id))
+
+
+@router.post("/commissions/{commission_id}/conclude", status_code=204)
+def conclude(
+    session: SessionDep, user: ApiUser, commission_id: int, body: s.ConcludeIn
+) -> Response:
+    commission, me = service.managed_commission(session, commission_id, user)
+    service.conclude(session, commission, me, visibility=body.visibility)
+    return Response(status_code=204)
+
+
+@router.get("/commissions/{commission_id}/participants")
+def participants(session: SessionDep, user: ApiUser, commission_id: int) -> list[dict[str, object]]:
+    commission, _me = service.managed_commission(session, commission_id, user)
+    data = service.roster(session, commission.id)
+    groups = {g.id: g.code for g in data.groups}
+    return [
+        {
+            "id": p.id,
+            "name": p.user.display_name,
+            "username": p.user.username,
+            "role": p.role,
+            "delegation": p.delegation.code if p.delegation else None,
+            "sector": p.sector.code if p.sector else None,
+            "brief": p.role_brief.code if p.role_brief else None,
+            "head": p.is_head_of_delegation,
+            "groups": sorted(groups[m.working_group_id] for m in p.memberships),
+            "co_chair_of": sorted(
+                groups[m.working_group_id] for m in p.memberships if m.is_co_chair
+            ),
+        }
+        for p in data.participants
+    ]

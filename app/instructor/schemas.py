@@ -1,0 +1,87 @@
+"""Request and response bodies of the instructor API (codes, not ids, so scripts read well)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class CommissionIn(BaseModel):
+    title: str = Field(max_length=200)
+    scenario: str = Field(default="cooling-off", description="The scenario's slug.")
+
+
+class OpenedOut(BaseModel):
+    id: int
+    title: str
+    status: str
+    join_code: str
+
+
+class RosterIn(BaseModel):
+    csv: str = Field(description="The roster as CSV text: name, email, delegation, sector.")
+
+
+class CredentialOut(BaseModel):
+    name: str
+    username: str
+    password: str
+    email: str | None
+    delegation: str | None
+    sector: str | None
+
+
+class SeatIn(BaseModel):
+    delegation: str | None = None
+    sector: str | None = None
+    brief: str | None = None
+    groups: list[str] = Field(default_factory=list, description="Working group codes.")
+    co_chair_of: list[str] = Field(default_factory=list)
+    head: bool = False
+
+
+class AutoSeatIn(BaseModel):
+    reseat_all: bool = False
+
+
+class RulesIn(BaseModel):
+    voting_rule: Literal[
+        "double_majority", "simple_majority", "two_thirds", "consensus", "unanimity"
+    ]
+    quorum_percent: int = Field(ge=0, le=100)
+    ballot_unit: Literal["delegate", "delegation"] = "delegate"
+    ballot_type: Literal["roll_call", "secret"] = "roll_call"
+    sponsorship: Literal["every_member_delegation", "any_other_delegation", "none"] = (
+        "every_member_delegation"
+    )
+    hide_running_tally: bool = False
+    chairs_move_stages: bool = True
+
+
+class PartnerIn(BaseModel):
+    code: str = Field(max_length=12)
+    name: str = Field(max_length=120)
+    status: Literal["member", "observer"] = "observer"
+
+
+class InjectIn(BaseModel):
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=10_000)
+    group: str | None = None
+    delegation: str | None = None
+    publish: bool = False
+
+
+class InjectOut(BaseModel):
+    id: int
+    code: str | None
+    title: str
+    status: str
+    trigger: str
+    group: str | None
+    delegation: str | None
+
+
+class ConcludeIn(BaseModel):
+    visibility: Literal["private", "class", "public"]
