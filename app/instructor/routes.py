@@ -506,3 +506,15 @@ def conclude(
             status_code=error.status_code,
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
+
+
+@router.get("/commissions/{commission_id}/dashboard", name="dashboard")
+def dashboard(
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+) -> Response:
+    commission, _me = service.managed_commission(session, commission_id, user)
+    return render(
+        request,
+        "instructor/dashboard.html",
+        {"commission": commission, "boards": service.dashboard(session, commission.id)},
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts import service as accounts
 from app.accounts.models import User
+from app.activity.models import Activity
 from app.activity.service import record
 from app.commissions import service as commissions
 from app.commissions.models import (
@@ -33,7 +34,7 @@ from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.scenarios import service as scenarios
 from app.voting import service as voting
-from app.voting.models import Vote
+from app.voting.models import BallotReceipt, Vote
 from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 
 
@@ -538,3 +539,96 @@ def conclude(
     commission.charter_visibility = visibility
     record(session, commission.id, "commission.concluded", actor_id=me.id, visibility=visibility)
     return preview
+
+
+@dataclass
+class OpenVote:
+    proposal: Proposal
+    vote: Vote
+    cast: int
+    eligible: int
+    not_voted: list[Participant]
+
+
+@dataclass
+class GroupBoard:
+    group: WorkingGroup
+    by_stage: dict[str, list[Proposal]]
+    open_votes: list[OpenVote]
+    activity: list[Activity]
+
+
+def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) -> list[GroupBoard]:
+    """Every working group at a glance, in six queries whatever the size of the room.
+
+    Who has not voted is shown; how anyone voted never is (secret or not, that is the tally's job).
+    """
+    data = roster(session, commission_id)
+    proposals_ = session.scalars(
+        select(Proposal)
+        .where(Proposal.commission_id == commission_id, Proposal.stage != "draft")
+        .order_by(Proposal.stage_changed_at.desc())
+    ).all()
+    open_votes = session.execute(
+        select(Proposal, Vote)
+        .join(Vote, Vote.proposal_id == Proposal.id)
+        .where(Proposal.commission_id == commission_id, Vote.closed_at.is_(None))
+    ).all()
+    voted: dict[int, set[int]] = {}
+    if open_votes:
+        for vote_id, participant_id in session.execute(
+            select(BallotReceipt.vote_id, BallotReceipt.participant_id).where(
+                BallotReceipt.vote_id.in_([v.id for _p, v in open_votes])
+            )
+        ):
+            voted.setdefault(vote_id, set()).add(participant_id)
+    recent = session.scalars(
+        select(Activity)
+        .where(Activity.commission_id == commission_id, Activity.delegation_id.is_(None))
+        .order_by(Activity.id.desc())
+        .limit(activity_limit * max(len(data.groups), 1) * 3)
+    ).all()
+    member_delegations = {d.id for d in data.delegations if d.status == "member"}
+    boards = []
+    for group in data.groups:
+        by_stage: dict[str, list[Proposal]] = {}
+        for proposal in proposals_:
+            if proposal.working_group_id == group.id:
+                by_stage.setdefault(proposal.stage, []).append(proposal)
+        eligible_people = [
+            p
+            for p in data.participants
+            if p.role == "delegate"
+            and p.delegation_id in member_delegations
+            and any(m.working_group_id == group.id for m in p.memberships)
+        ]
+        boards.append(
+            GroupBoard(
+                group=group,
+                by_stage=by_stage,
+                open_votes=[
+                    _open_vote(proposal, vote, voted.get(vote.id, set()), eligible_people, data)
+                    for proposal, vote in open_votes
+                    if proposal.working_group_id == group.id
+                ],
+                activity=[a for a in recent if a.working_group_id == group.id][:activity_limit],
+            )
+        )
+    return boards
+
+
+def _open_vote(
+    proposal: Proposal, vote: Vote, voted: set[int], eligible: list[Participant], data: Roster
+) -> OpenVote:
+    if vote.ballot_unit == "delegation":
+        heads = [
+            p
+            for p in data.participants
+            if p.is_head_of_delegation
+            and any(p.delegation_id == d.id and d.status == "member" for d in data.delegations)
+        ]
+        voted_delegations = {p.delegation_id for p in data.participants if p.id in voted}
+        waiting = [p for p in heads if p.delegation_id not in voted_delegations]
+        return OpenVote(proposal, vote, len(voted), len(heads), waiting)
+    waiting = [p for p in eligible if p.id not in voted]
+    return OpenVote(proposal, vote, len(voted), max(len(eligible), len(voted)), waiting)

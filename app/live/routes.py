@@ -30,6 +30,7 @@ from app.errors import DomainError
 from app.i18n import gettext as _
 from app.injects import rules as inject_rules
 from app.injects.models import Inject
+from app.instructor import service as instructor
 from app.live.broker import LiveEvent
 from app.proposals import rules, views
 from app.proposals import service as proposals
@@ -182,6 +183,29 @@ def _inject_messages(
     return [("inject", html)]
 
 
+def event_commission(batch: list[LiveEvent]) -> int:
+    return batch[0].commission_id
+
+
+def _dashboard_messages(
+    session: Session, viewer: StreamViewer, commission_id: int, proposal_ids: set[int]
+) -> list[tuple[str, str]]:
+    """The instructor's dashboard boards of the groups where something happened."""
+    if not proposal_ids:
+        return []
+    group_ids = set(
+        session.scalars(select(Proposal.working_group_id).where(Proposal.id.in_(proposal_ids)))
+    )
+    boards = [b for b in instructor.dashboard(session, commission_id) if b.group.id in group_ids]
+    return [
+        (
+            f"dashboard-{board.group.id}",
+            _block("instructor/dashboard.html", "group_board", _context(viewer, board=board)),
+        )
+        for board in boards
+    ]
+
+
 def _seat_messages(
     session: Session, user: User, viewer: StreamViewer, event: LiveEvent
 ) -> list[tuple[str, str]]:
@@ -233,6 +257,9 @@ def render_for(
             messages += _inject_messages(session, viewer, event)
         elif event.kind == "seat" and event.subject_id == viewer.participant_id:
             messages += _seat_messages(session, user, viewer, event)
+    if viewer.role == "instructor":
+        touched = {e.proposal_id for e in batch if e.proposal_id is not None}
+        messages += _dashboard_messages(session, viewer, event_commission(batch), touched)
     for proposal_id, parts in parts_by_proposal.items():
         proposal_messages = _proposal_parts(session, user, viewer, proposal_id, parts)
         messages += proposal_messages

@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.commissions.models import Delegation
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, Invalid, NotAllowed, NotFound
+from app.forms import safe_next_url
 from app.i18n import gettext as _
 from app.proposals import rules, views
 from app.proposals import service as proposals
@@ -65,6 +66,7 @@ def act(
     *,
     field_names: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    return_to: str = "",
 ) -> Response:
     """Run one action on a proposal; on success redirect back, on refusal show why."""
     try:
@@ -87,7 +89,7 @@ def act(
             errors=errors,
             values=values,
         )
-    return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
+    return RedirectResponse(safe_next_url(return_to, f"/proposals/{proposal_id}"), status_code=303)
 
 
 def _deadline(minutes: str) -> Any:
@@ -265,6 +267,7 @@ def move_stage(
     proposal_id: int,
     action: Annotated[str, Form()] = "",
     deadline_minutes: Annotated[str, Form()] = "",
+    return_to: Annotated[str, Form()] = "",
 ) -> Response:
     def step(acting: proposals.Acting) -> None:
         if action == "open_vote":
@@ -272,7 +275,7 @@ def move_stage(
         else:
             proposals.move_stage(session, acting, action)
 
-    return act(request, session, user, proposal_id, step)
+    return act(request, session, user, proposal_id, step, return_to=return_to)
 
 
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/ballot")
@@ -295,10 +298,20 @@ def cast_ballot(
 
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/close")
 def close_vote(
-    request: Request, session: SessionDep, user: CurrentUser, proposal_id: int, vote_id: int
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: int,
+    vote_id: int,
+    return_to: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
-        request, session, user, proposal_id, lambda a: voting.close_vote(session, a, vote_id)
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: voting.close_vote(session, a, vote_id),
+        return_to=return_to,
     )
 
 

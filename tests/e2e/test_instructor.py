@@ -92,3 +92,17 @@ def test_a_bad_roster_file_is_explained_by_line(page: Page, tmp_path: object) ->
     page.get_by_role("button", name="Enrol and print credentials").click()
     expect(page.get_by_role("heading", name=re.compile("Credentials for"))).to_be_visible()
     check_accessibility(page, "instructor-credentials")
+
+
+def test_the_dashboard_and_conclusion_pages_are_accessible(page: Page) -> None:
+    sign_in(page, "instructor")
+    page.goto("/instructor")
+    page.get_by_role("link", name=re.compile("demo seminar")).click()
+    page.wait_for_url(re.compile(r"/manage$"))
+    page.get_by_role("link", name="Live dashboard").click()
+    expect(page.get_by_role("heading", name="Live dashboard")).to_be_visible()
+    check_accessibility(page, "instructor-dashboard")
+    page.go_back()
+    page.get_by_role("link", name=re.compile("Conclude the commission")).click()
+    expect(page.get_by_role("heading", name="What will close")).to_be_visible()
+    check_accessibility(page, "instructor-conclude")
