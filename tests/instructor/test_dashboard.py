@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.commissions.models import Participant
 from app.live.broker import LiveEvent
 from app.live.routes import StreamViewer, render_for
 from app.voting import service as voting
@@ -88,13 +90,9 @@ def test_the_stream_updates_dashboards_for_instructors_only(db: Session, cast: C
     event = LiveEvent(commission_id=cast.commission.id, kind="tally", proposal_id=proposal.id)
 
     def viewer(name: str) -> StreamViewer:
-        p = cast.participants[name] if name in cast.participants else None
-        if p is None:
-            from sqlalchemy import select
-
-            from app.commissions.models import Participant
-
-            p = db.scalar(select(Participant).where(Participant.user_id == cast.instructor.id))
+        p = cast.participants.get(name) or db.scalar(
+            select(Participant).where(Participant.user_id == cast.instructor.id)
+        )
         assert p is not None
         return StreamViewer(
             user_id=p.user_id,
