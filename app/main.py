@@ -33,6 +33,7 @@ from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
+from app.scenarios import routes as scenario_routes
 from app.voting import service as voting
 from app.web import RequestContextMiddleware, render, verify_csrf
 
@@ -44,6 +45,7 @@ PAGE_ROUTERS = (
     proposal_routes.router,
     live_routes.router,
     instructor_routes.router,
+    scenario_routes.router,
 )
 
 

@@ -49,15 +49,23 @@ def _my_commissions(session: Session, user: User) -> list[Commission]:
     )
 
 
-@router.get("/instructor", name="instructor_home")
-def instructor_home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def instructor_home_page(
+    request: Request, session: Session, user: User, *, status_code: int = 200, **extra: Any
+) -> Response:
     if not rules.can_open_commissions(user.is_instructor):
         raise NotAllowed(_("This page is for instructors."))
-    return render(
-        request,
-        "instructor/home.html",
-        {"scenarios": _scenarios_for(session, user), "commissions": _my_commissions(session, user)},
-    )
+    context: dict[str, Any] = {
+        "scenarios": _scenarios_for(session, user),
+        "commissions": _my_commissions(session, user),
+        "import_problems": [],
+    }
+    context.update(extra)
+    return render(request, "instructor/home.html", context, status_code=status_code)
+
+
+@router.get("/instructor", name="instructor_home")
+def instructor_home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return instructor_home_page(request, session, user)
 
 
 @router.post("/instructor/commissions")
@@ -74,16 +82,13 @@ def open_commission(
         session.rollback()
         if error.status_code == 403:
             raise
-        return render(
+        return instructor_home_page(
             request,
-            "instructor/home.html",
-            {
-                "scenarios": _scenarios_for(session, user),
-                "commissions": _my_commissions(session, user),
-                "values": {"title": title, "scenario_id": str(scenario_id or "")},
-                "errors": {error.field or "title": error.message},
-            },
+            session,
+            user,
             status_code=error.status_code,
+            values={"title": title, "scenario_id": str(scenario_id or "")},
+            errors={error.field or "title": error.message},
         )
     return RedirectResponse(f"/commissions/{commission.id}/manage", status_code=303)
 

@@ -67,6 +67,57 @@ def builtin_scenario_file(name: str = "cooling_off.yaml") -> ScenarioFile:
     return parse_scenario_file(text)
 
 
+def _parts_from(spec: ScenarioFile) -> dict[str, list[Any]]:
+    """The scenario's groups, delegations, sectors, briefs and injects, built from its file."""
+    return {
+        "working_groups": [
+            ScenarioWorkingGroup(
+                code=g.code,
+                pillar=g.pillar,
+                name=g.name,
+                mandate=g.mandate,
+                position=i,
+                **g.rules.model_dump(),
+            )
+            for i, g in enumerate(spec.working_groups)
+        ],
+        "delegations": [
+            ScenarioDelegation(code=d.code, name=d.name, status=d.status, brief=d.brief, position=i)
+            for i, d in enumerate(spec.delegations)
+        ],
+        "sectors": [
+            ScenarioSector(code=s.code, name=s.name, description=s.description, position=i)
+            for i, s in enumerate(spec.sectors)
+        ],
+        "role_briefs": [
+            ScenarioRoleBrief(
+                code=r.code,
+                title=r.title,
+                delegation_code=r.delegation,
+                sector_code=r.sector,
+                summary=r.summary,
+                goals=r.goals,
+                red_lines=r.red_lines,
+                position=i,
+            )
+            for i, r in enumerate(spec.role_briefs)
+        ],
+        "injects": [
+            ScenarioInject(
+                code=j.code,
+                title=j.title,
+                body=j.body,
+                working_group_code=j.working_group,
+                delegation_code=j.delegation,
+                trigger=j.trigger,
+                idle_minutes=j.idle_minutes,
+                position=i,
+            )
+            for i, j in enumerate(spec.injects)
+        ],
+    }
+
+
 def create_scenario(
     session: Session,
     spec: ScenarioFile,
@@ -86,51 +137,8 @@ def create_scenario(
         is_builtin=is_builtin,
         owner_id=owner.id if owner else None,
     )
-    scenario.working_groups = [
-        ScenarioWorkingGroup(
-            code=g.code,
-            pillar=g.pillar,
-            name=g.name,
-            mandate=g.mandate,
-            position=i,
-            **g.rules.model_dump(),
-        )
-        for i, g in enumerate(spec.working_groups)
-    ]
-    scenario.delegations = [
-        ScenarioDelegation(code=d.code, name=d.name, status=d.status, brief=d.brief, position=i)
-        for i, d in enumerate(spec.delegations)
-    ]
-    scenario.sectors = [
-        ScenarioSector(code=s.code, name=s.name, description=s.description, position=i)
-        for i, s in enumerate(spec.sectors)
-    ]
-    scenario.role_briefs = [
-        ScenarioRoleBrief(
-            code=r.code,
-            title=r.title,
-            delegation_code=r.delegation,
-            sector_code=r.sector,
-            summary=r.summary,
-            goals=r.goals,
-            red_lines=r.red_lines,
-            position=i,
-        )
-        for i, r in enumerate(spec.role_briefs)
-    ]
-    scenario.injects = [
-        ScenarioInject(
-            code=j.code,
-            title=j.title,
-            body=j.body,
-            working_group_code=j.working_group,
-            delegation_code=j.delegation,
-            trigger=j.trigger,
-            idle_minutes=j.idle_minutes,
-            position=i,
-        )
-        for i, j in enumerate(spec.injects)
-    ]
+    for name, parts in _parts_from(spec).items():
+        setattr(scenario, name, parts)
     session.add(scenario)
     session.flush()
     return scenario
@@ -230,3 +238,69 @@ def ensure_builtin_scenarios(session: Session) -> list[Scenario]:
         if session.scalar(select(Scenario.id).where(Scenario.slug == spec.slug)) is None:
             loaded.append(create_scenario(session, spec, is_builtin=True))
     return loaded
+
+
+def can_edit(scenario: Scenario, user: User) -> bool:
+    """Built-in scenarios are read-only; an instructor edits the clones they own."""
+    return not scenario.is_builtin and scenario.owner_id == user.id
+
+
+def can_read(scenario: Scenario, user: User) -> bool:
+    return user.is_instructor and (scenario.is_builtin or scenario.owner_id == user.id)
+
+
+def _free_slug(session: Session, base: str) -> str:
+    base = base[:70]
+    candidate, n = base, 1
+    while session.scalar(select(Scenario.id).where(Scenario.slug == candidate)) is not None:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def clone_scenario(session: Session, scenario: Scenario, owner: User) -> Scenario:
+    """A private copy to sharpen for one class; needs the scenario loaded with its parts."""
+    spec = scenario_to_file(scenario)
+    copy = create_scenario(
+        session,
+        spec.model_copy(update={"title": f"{spec.title} (copy)"[:200]}),
+        owner=owner,
+        slug=_free_slug(session, f"{spec.slug}-copy"),
+    )
+    copy.cloned_from_id = scenario.id
+    return copy
+
+
+def import_for(session: Session, spec: ScenarioFile, owner: User) -> Scenario:
+    """An uploaded file becomes the owner's scenario; a taken slug gets a number."""
+    return create_scenario(session, spec, owner=owner, slug=_free_slug(session, spec.slug))
+
+
+def replace_from_file(session: Session, scenario: Scenario, spec: ScenarioFile) -> Scenario:
+    """Rewrite every part from a validated file (commissions keep their own copies)."""
+    scenario.title, scenario.summary = spec.title, spec.summary
+    scenario.public_briefing = spec.public_briefing
+    parts = _parts_from(spec)
+    for name in parts:
+        setattr(scenario, name, [])
+    session.flush()  # the old parts go first, so their codes are free for the new ones
+    for name, items in parts.items():
+        setattr(scenario, name, items)
+    session.flush()
+    return scenario
+
+
+def update_role_brief(
+    brief: ScenarioRoleBrief, *, title: str, summary: str, goals: str, red_lines: str
+) -> None:
+    title = " ".join(title.split())
+    if not title:
+        raise ScenarioFileError(["title: give the brief a title"])
+    if len(title) > 200:
+        raise ScenarioFileError(["title: use at most 200 characters"])
+    brief.title, brief.summary, brief.goals, brief.red_lines = (
+        title,
+        summary.strip(),
+        goals.strip(),
+        red_lines.strip(),
+    )

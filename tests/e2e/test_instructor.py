@@ -106,3 +106,14 @@ def test_the_dashboard_and_conclusion_pages_are_accessible(page: Page) -> None:
     page.get_by_role("link", name=re.compile("Conclude the commission")).click()
     expect(page.get_by_role("heading", name="What will close")).to_be_visible()
     check_accessibility(page, "instructor-conclude")
+
+
+def test_scenario_pages_are_accessible_and_clone(page: Page) -> None:
+    sign_in(page, "instructor")
+    page.goto("/instructor")
+    page.get_by_role("link", name="Cooling Off", exact=True).click()
+    expect(page.get_by_role("heading", name="Private role briefs")).to_be_visible()
+    check_accessibility(page, "scenario-built-in")
+    page.get_by_role("button", name="Clone").click()
+    expect(page.get_by_role("button", name="Save the whole scenario")).to_be_visible()
+    check_accessibility(page, "scenario-editable")

@@ -1,0 +1,202 @@
+"""Scenario pages for instructors: read, clone, export, import and edit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from app.accounts.auth import CurrentUser
+from app.accounts.models import User
+from app.db import SessionDep
+from app.errors import NotAllowed, NotFound
+from app.i18n import gettext as _
+from app.instructor.routes import instructor_home_page
+from app.scenarios import service
+from app.scenarios.models import Scenario
+from app.web import render
+
+router = APIRouter()
+
+UPLOAD_LIMIT = 2_000_000
+
+
+def _readable(session: Session, scenario_id: int, user: User) -> Scenario:
+    scenario = service.load_scenario(session, scenario_id)
+    if scenario is None or not service.can_read(scenario, user):
+        raise NotFound(_("There is no scenario here."))
+    return scenario
+
+
+def _editable(session: Session, scenario_id: int, user: User) -> Scenario:
+    scenario = _readable(session, scenario_id, user)
+    if not service.can_edit(scenario, user):
+        raise NotAllowed(_("Built-in scenarios cannot be changed. Clone it and edit the copy."))
+    return scenario
+
+
+def _page(
+    request: Request,
+    session: Session,
+    scenario: Scenario,
+    user: User,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context: dict[str, Any] = {
+        "scenario": scenario,
+        "editable": service.can_edit(scenario, user),
+        "file_text": service.dump_scenario_file(service.scenario_to_file(scenario)),
+        "file_problems": [],
+        "brief_errors": {},
+        "basics_errors": {},
+    }
+    context.update(extra)
+    return render(request, "scenarios/scenario.html", context, status_code=status_code)
+
+
+@router.get("/scenarios/{scenario_id}", name="scenario")
+def scenario_page(
+    request: Request, session: SessionDep, user: CurrentUser, scenario_id: int
+) -> Response:
+    return _page(request, session, _readable(session, scenario_id, user), user)
+
+
+@router.get("/scenarios/{scenario_id}/export", name="export_scenario")
+def export(session: SessionDep, user: CurrentUser, scenario_id: int) -> Response:
+    scenario = _readable(session, scenario_id, user)
+    text = service.dump_scenario_file(service.scenario_to_file(scenario))
+    return Response(
+        text,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{scenario.slug}.yaml"'},
+    )
+
+
+@router.post("/scenarios/{scenario_id}/clone")
+def clone(session: SessionDep, user: CurrentUser, scenario_id: int) -> Response:
+    copy = service.clone_scenario(session, _readable(session, scenario_id, user), user)
+    return RedirectResponse(f"/scenarios/{copy.id}", status_code=303)
+
+
+@router.post("/instructor/scenarios")
+async def import_file(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    if not user.is_instructor:
+        raise NotAllowed(_("This page is for instructors."))
+    data = await file.read(UPLOAD_LIMIT + 1) if file is not None else b""
+    problems: list[str] = []
+    if not data:
+        problems = [_("Choose a scenario file to upload.")]
+    elif len(data) > UPLOAD_LIMIT:
+        problems = [_("The file is larger than 2 MB.")]
+    else:
+        try:
+            spec = service.parse_scenario_file(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            problems = [_("The file is not UTF-8 text.")]
+        except service.ScenarioFileError as error:
+            problems = error.problems
+    if problems:
+        return instructor_home_page(
+            request, session, user, status_code=400, import_problems=problems
+        )
+    scenario = service.import_for(session, spec, user)
+    return RedirectResponse(f"/scenarios/{scenario.id}", status_code=303)
+
+
+@router.post("/scenarios/{scenario_id}/file")
+def replace_file(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    scenario_id: int,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    scenario = _editable(session, scenario_id, user)
+    try:
+        spec = service.parse_scenario_file(text)
+    except service.ScenarioFileError as error:
+        return _page(
+            request, session, scenario, user, 422, file_text=text, file_problems=error.problems
+        )
+    if spec.slug != scenario.slug:
+        spec = spec.model_copy(update={"slug": scenario.slug})
+    service.replace_from_file(session, scenario, spec)
+    return RedirectResponse(f"/scenarios/{scenario.id}", status_code=303)
+
+
+@router.post("/scenarios/{scenario_id}/basics")
+def edit_basics(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    scenario_id: int,
+    title: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+    public_briefing: Annotated[str, Form()] = "",
+) -> Response:
+    scenario = _editable(session, scenario_id, user)
+    title = " ".join(title.split())
+    if not title or len(title) > 200:
+        return _page(
+            request,
+            session,
+            scenario,
+            user,
+            422,
+            basics_errors={"title": _("Give the scenario a title of at most 200 characters.")},
+            basics_values={"title": title, "summary": summary, "public_briefing": public_briefing},
+        )
+    scenario.title, scenario.summary, scenario.public_briefing = (
+        title,
+        summary.strip(),
+        public_briefing.strip(),
+    )
+    return RedirectResponse(f"/scenarios/{scenario.id}#basics", status_code=303)
+
+
+@router.post("/scenarios/{scenario_id}/briefs/{brief_id}")
+def edit_brief(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    scenario_id: int,
+    brief_id: int,
+    title: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+    goals: Annotated[str, Form()] = "",
+    red_lines: Annotated[str, Form()] = "",
+) -> Response:
+    scenario = _editable(session, scenario_id, user)
+    brief = next((b for b in scenario.role_briefs if b.id == brief_id), None)
+    if brief is None:
+        raise NotFound(_("There is no such brief in this scenario."))
+    try:
+        service.update_role_brief(
+            brief, title=title, summary=summary, goals=goals, red_lines=red_lines
+        )
+    except service.ScenarioFileError as error:
+        return _page(
+            request,
+            session,
+            scenario,
+            user,
+            422,
+            brief_errors={brief_id: error.problems[0]},
+            brief_values={
+                brief_id: {
+                    "title": title,
+                    "summary": summary,
+                    "goals": goals,
+                    "red_lines": red_lines,
+                }
+            },
+        )
+    return RedirectResponse(f"/scenarios/{scenario.id}#brief-{brief_id}", status_code=303)
