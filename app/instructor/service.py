@@ -31,7 +31,7 @@ from app.instructor.roster import new_password, suggest_username
 from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import service as proposals
-from app.proposals.models import Proposal
+from app.proposals.models import Argument, Proposal
 from app.scenarios import service as scenarios
 from app.voting import service as voting
 from app.voting.models import BallotReceipt, Vote
@@ -556,6 +556,7 @@ class GroupBoard:
     by_stage: dict[str, list[Proposal]]
     open_votes: list[OpenVote]
     activity: list[Activity]
+    arguments: list[tuple[Argument, Proposal]]
 
 
 def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) -> list[GroupBoard]:
@@ -588,6 +589,13 @@ def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) 
         .order_by(Activity.id.desc())
         .limit(activity_limit * max(len(data.groups), 1) * 3)
     ).all()
+    latest_arguments = session.execute(
+        select(Argument, Proposal)
+        .join(Proposal, Proposal.id == Argument.proposal_id)
+        .where(Proposal.commission_id == commission_id, Argument.hidden_at.is_(None))
+        .order_by(Argument.id.desc())
+        .limit(activity_limit * max(len(data.groups), 1) * 3)
+    ).all()
     member_delegations = {d.id for d in data.delegations if d.status == "member"}
     boards = []
     for group in data.groups:
@@ -612,6 +620,9 @@ def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) 
                     if proposal.working_group_id == group.id
                 ],
                 activity=[a for a in recent if a.working_group_id == group.id][:activity_limit],
+                arguments=[(a, p) for a, p in latest_arguments if p.working_group_id == group.id][
+                    :5
+                ],
             )
         )
     return boards

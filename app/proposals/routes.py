@@ -346,6 +346,7 @@ def hide_argument(
     proposal_id: int,
     argument_id: int,
     reason: Annotated[str, Form()] = "",
+    return_to: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
         request,
@@ -353,6 +354,7 @@ def hide_argument(
         user,
         proposal_id,
         lambda a: proposals.hide_argument(session, a, argument_id, reason),
+        return_to=return_to,
     )
 
 

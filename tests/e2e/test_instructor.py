@@ -18,7 +18,20 @@ def test_instructor_opens_a_commission_and_seats_a_student_who_sees_it_live(
     page.get_by_role("link", name="Instructor").click()
     expect(page.get_by_role("heading", name="Open a commission")).to_be_visible()
     check_accessibility(page, "instructor-home")
+    # From a fresh scenario: clone the built-in one and sharpen a brief for this class.
+    page.get_by_role("link", name="Cooling Off", exact=True).click()
+    page.get_by_role("button", name="Clone").click()
+    expect(page.get_by_role("button", name="Save the whole scenario")).to_be_visible()
+    first_brief = page.locator(
+        "li.card", has=page.get_by_role("button", name=re.compile("Save brief"))
+    ).first
+    first_brief.get_by_label("Red lines").fill("- Never accept inspections of military AI.")
+    first_brief.get_by_role("button", name=re.compile("Save brief")).click()
+    page.wait_for_url(re.compile(r"/scenarios/\d+"))
+    clone_title = page.get_by_role("heading", level=1).inner_text()
+    page.goto("/instructor")
     page.get_by_label("Title").fill(title)
+    page.get_by_label("Scenario", exact=True).select_option(label=clone_title)
     page.get_by_role("button", name="Open commission").click()
     page.wait_for_url(re.compile(r"/commissions/\d+/manage$"))
     console = page.url

@@ -105,3 +105,25 @@ def test_the_stream_updates_dashboards_for_instructors_only(db: Session, cast: C
     names = [name for name, _ in render_for(db, viewer("ines"), [event])]
     assert f"dashboard-{cast.groups['FT'].id}" in names
     assert not any(n.startswith("dashboard-") for n, _ in render_for(db, viewer("ursula"), [event]))
+
+
+def test_an_argument_is_hidden_from_the_dashboard(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.proposals import service as proposals
+
+    proposal = to_stage(db, cast, "debate")
+    argument = proposals.post_argument(
+        db, acting(db, proposal, cast.prc_delegate), stance="oppose", body="Off-topic rant."
+    )
+    url = f"/commissions/{cast.commission.id}/dashboard"
+    sign_in(client, "ines")
+    page = client.get(url).text
+    assert "Off-topic rant." in page
+    response = client.post(
+        f"/proposals/{proposal.id}/arguments/{argument.id}/hide",
+        data={"csrf_token": csrf_from(page), "reason": "Off topic", "return_to": url},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == url
+    assert "Off-topic rant." not in client.get(url).text
