@@ -194,7 +194,11 @@ def _dashboard_messages(
     if not proposal_ids:
         return []
     group_ids = set(
-        session.scalars(select(Proposal.working_group_id).where(Proposal.id.in_(proposal_ids)))
+        session.scalars(
+            select(Proposal.working_group_id).where(
+                Proposal.id.in_(proposal_ids), Proposal.stage != "draft"
+            )
+        )
     )
     boards = [b for b in instructor.dashboard(session, commission_id) if b.group.id in group_ids]
     return [
