@@ -192,6 +192,24 @@ def commissions_of(session: Session, user: User) -> list[HomeEntry]:
     return [HomeEntry(commission=c, participant=p) for p, c in rows]
 
 
+def seated_participants(session: Session, commission_id: int) -> list[Participant]:
+    """Everyone in the commission with user, seat, brief and groups loaded (two queries)."""
+    return list(
+        session.scalars(
+            select(Participant)
+            .where(Participant.commission_id == commission_id)
+            .options(
+                joinedload(Participant.user),
+                joinedload(Participant.delegation),
+                joinedload(Participant.sector),
+                joinedload(Participant.role_brief),
+                selectinload(Participant.memberships),
+            )
+            .order_by(Participant.role != "instructor", Participant.id)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class GroupSeat:
     participant: Participant
@@ -233,19 +251,7 @@ def load_overview(session: Session, commission_id: int, user: User | None) -> Ov
     )
     if commission is None:
         return None
-    participants = list(
-        session.scalars(
-            select(Participant)
-            .where(Participant.commission_id == commission_id)
-            .options(
-                joinedload(Participant.user),
-                joinedload(Participant.delegation),
-                joinedload(Participant.sector),
-                joinedload(Participant.role_brief),
-                selectinload(Participant.memberships),
-            )
-        )
-    )
+    participants = seated_participants(session, commission_id)
     me = next((p for p in participants if user is not None and p.user_id == user.id), None)
     seats_by_group: dict[int, list[GroupSeat]] = {g.id: [] for g in commission.working_groups}
     for participant in participants:

@@ -71,22 +71,7 @@ def enrol(
             },
             status_code=422,
         )
-    delegation_ids = {d.code: d.id for d in data.delegations}
-    sector_ids = {x.code: x.id for x in data.sectors}
-    credentials = service.enrol(
-        session,
-        commission,
-        me,
-        [
-            (
-                r.name,
-                r.email,
-                delegation_ids.get(r.delegation or ""),
-                sector_ids.get(r.sector or ""),
-            )
-            for r in rows
-        ],
-    )
+    credentials = service.enrol(session, commission, me, rows)
     return [s.CredentialOut(**vars(c)) for c in credentials]
 
 

@@ -261,22 +261,7 @@ def enrol_from_bytes(
             400,
             roster_problems=[p.message for p in problems],
         )
-    delegation_ids = {d.code: d.id for d in roster.delegations}
-    sector_ids = {s.code: s.id for s in roster.sectors}
-    credentials = service.enrol(
-        session,
-        commission,
-        me,
-        [
-            (
-                row.name,
-                row.email,
-                delegation_ids.get(row.delegation or ""),
-                sector_ids.get(row.sector or ""),
-            )
-            for row in rows
-        ],
-    )
+    credentials = service.enrol(session, commission, me, rows)
     return render(
         request,
         "instructor/credentials.html",

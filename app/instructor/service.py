@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.accounts.models import User
@@ -27,7 +27,7 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.instructor import rules, seating
-from app.instructor.roster import new_password, suggest_username
+from app.instructor.roster import RosterRow, new_password, suggest_username
 from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import service as proposals
@@ -89,20 +89,7 @@ class Roster:
 
 def roster(session: Session, commission_id: int) -> Roster:
     """Everything the roster page shows, in five queries."""
-    participants = list(
-        session.scalars(
-            select(Participant)
-            .where(Participant.commission_id == commission_id)
-            .options(
-                joinedload(Participant.user),
-                joinedload(Participant.delegation),
-                joinedload(Participant.sector),
-                joinedload(Participant.role_brief),
-                selectinload(Participant.memberships),
-            )
-            .order_by(Participant.role != "instructor", Participant.id)
-        )
-    )
+    participants = commissions.seated_participants(session, commission_id)
     delegations = list(
         session.scalars(
             select(Delegation)
@@ -433,51 +420,49 @@ class Credential:
 
 
 def enrol(
-    session: Session,
-    commission: Commission,
-    me: Participant,
-    rows: list[tuple[str, str | None, int | None, int | None]],
+    session: Session, commission: Commission, me: Participant, rows: list[RosterRow]
 ) -> list[Credential]:
-    """Create an account and a seat for each (name, email, delegation id, sector id).
+    """An account and a seat for each row of a checked roster file; passwords shown once.
 
     All or nothing: the caller's transaction holds every account, so one failure undoes them all.
     """
     taken = set(session.scalars(select(User.username)))
     delegations = {
-        d.id: d.code
+        d.code: d.id
         for d in session.scalars(
             select(Delegation).where(Delegation.commission_id == commission.id)
         )
     }
     sectors = {
-        s.id: s.code
-        for s in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
+        x.code: x.id
+        for x in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
     }
     credentials = []
-    for name, email, delegation_id, sector_id in rows:
-        username = suggest_username(name, taken)
+    for row in rows:
+        username = suggest_username(row.name, taken)
         taken.add(username)
         password = new_password()
         user = accounts.create_user(
-            session, username=username, display_name=name, password=password, email=email
+            session, username=username, display_name=row.name, password=password, email=row.email
         )
-        participant = Participant(
-            commission_id=commission.id,
-            user_id=user.id,
-            role="delegate",
-            delegation_id=delegation_id,
-            sector_id=sector_id,
-            joined_at=utcnow(),
+        session.add(
+            Participant(
+                commission_id=commission.id,
+                user_id=user.id,
+                role="delegate",
+                delegation_id=delegations.get(row.delegation or ""),
+                sector_id=sectors.get(row.sector or ""),
+                joined_at=utcnow(),
+            )
         )
-        session.add(participant)
         credentials.append(
             Credential(
-                name=name,
+                name=row.name,
                 username=username,
                 password=password,
-                email=email,
-                delegation=delegations.get(delegation_id or 0),
-                sector=sectors.get(sector_id or 0),
+                email=row.email,
+                delegation=row.delegation,
+                sector=row.sector,
             )
         )
     session.flush()

@@ -286,3 +286,14 @@ def test_a_delegate_is_refused_the_join_code_page(
     assert user is not None
     sign_in(client, "ursula")
     assert client.get(f"/commissions/{cast.commission.id}/join-code").status_code == 403
+
+
+def test_the_console_has_a_plain_title(client: TestClient, cast: Cast) -> None:
+    import re
+
+    sign_in(client, "ines")
+    html = client.get(manage(cast)).text
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert title
+    assert title.group(1).strip() == "Console: Seminar A · Commission"
+    assert html.count('id="injects"') == 1
