@@ -52,6 +52,8 @@ def _page(
         "file_problems": [],
         "brief_errors": {},
         "basics_errors": {},
+        "part_errors": {},
+        "part_values": {},
     }
     context.update(extra)
     return render(request, "scenarios/scenario.html", context, status_code=status_code)
@@ -200,3 +202,36 @@ def edit_brief(
             },
         )
     return RedirectResponse(f"/scenarios/{scenario.id}#brief-{brief_id}", status_code=303)
+
+
+@router.post("/scenarios/{scenario_id}/{part}/{item_id}")
+async def edit_part(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    scenario_id: int,
+    part: str,
+    item_id: int,
+) -> Response:
+    """One working group, delegation, sector or inject, from its own form."""
+    if part not in service.EDITABLE_PARTS:
+        raise NotFound(_("There is no such part of a scenario."))
+    scenario = _editable(session, scenario_id, user)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        problems = service.update_part(scenario, part, item_id, form)
+    except KeyError as error:
+        raise NotFound(_("There is no such item in this scenario.")) from error
+    if problems:
+        session.rollback()
+        scenario = _editable(session, scenario_id, user)
+        return _page(
+            request,
+            session,
+            scenario,
+            user,
+            422,
+            part_errors={(part, item_id): problems},
+            part_values={(part, item_id): form},
+        )
+    return RedirectResponse(f"/scenarios/{scenario.id}#{part}-{item_id}", status_code=303)

@@ -304,3 +304,85 @@ def update_role_brief(
         goals.strip(),
         red_lines.strip(),
     )
+
+
+def _share(percent: str) -> float:
+    """A form's percentage as a share; anything unreadable becomes -1, which the schema refuses."""
+    try:
+        return float(percent) / 100
+    except ValueError:
+        return -1.0
+
+
+EDITABLE_PARTS = ("working_groups", "delegations", "sectors", "injects")
+
+
+def update_part(scenario: Scenario, part: str, item_id: int, form: dict[str, str]) -> list[str]:
+    """Edit one working group, delegation, sector or inject from its form; problems, or [].
+
+    Each form is checked by the same schema as the scenario file, so a page edit can never
+    produce a scenario that would not export and import again. Codes change only in the file.
+    """
+    if part not in EDITABLE_PARTS:
+        raise KeyError(part)
+    items = getattr(scenario, part)
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        raise KeyError(item_id)
+    try:
+        if part == "working_groups":
+            spec: Any = WorkingGroupSpec(
+                code=item.code,
+                pillar=item.pillar,
+                name=form.get("name", ""),
+                mandate=form.get("mandate", ""),
+                # A plain mapping, so a bad rule is named by its path in the file ("rules.quorum").
+                rules={
+                    "voting_rule": form.get("voting_rule", ""),
+                    "quorum": _share(form.get("quorum_percent", "")),
+                    "ballot_unit": form.get("ballot_unit", ""),
+                    "ballot_type": form.get("ballot_type", ""),
+                    "sponsorship": form.get("sponsorship", ""),
+                    "hide_running_tally": form.get("hide_running_tally") == "true",
+                    "chairs_move_stages": form.get("chairs_move_stages") == "true",
+                },
+            )
+            item.name, item.mandate = spec.name, spec.mandate
+            for name, value in spec.rules.model_dump().items():
+                setattr(item, name, value)
+        elif part == "delegations":
+            spec = DelegationSpec(
+                code=item.code,
+                name=form.get("name", ""),
+                status=form.get("status", ""),
+                brief=form.get("brief", ""),
+            )
+            item.name, item.status, item.brief = spec.name, spec.status, spec.brief
+        elif part == "sectors":
+            spec = SectorSpec(
+                code=item.code, name=form.get("name", ""), description=form.get("description", "")
+            )
+            item.name, item.description = spec.name, spec.description
+        else:
+            idle = form.get("idle_minutes", "").strip()
+            spec = InjectSpec(
+                code=item.code,
+                title=form.get("title", ""),
+                body=form.get("body", ""),
+                working_group=form.get("working_group") or None,
+                delegation=form.get("delegation") or None,
+                trigger=form.get("trigger", ""),
+                idle_minutes=int(idle) if idle.isdigit() else None,
+            )
+            groups = {g.code for g in scenario.working_groups}
+            delegations = {d.code for d in scenario.delegations}
+            if spec.working_group is not None and spec.working_group not in groups:
+                return [f"working_group: unknown working group '{spec.working_group}'"]
+            if spec.delegation is not None and spec.delegation not in delegations:
+                return [f"delegation: unknown delegation '{spec.delegation}'"]
+            item.title, item.body, item.trigger = spec.title, spec.body, spec.trigger
+            item.working_group_code, item.delegation_code = spec.working_group, spec.delegation
+            item.idle_minutes = spec.idle_minutes
+    except ValidationError as error:
+        return describe_validation_error(error)
+    return []

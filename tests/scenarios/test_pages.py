@@ -142,3 +142,116 @@ def test_other_people_cannot_read_or_change_my_scenario(
         client.post(f"/scenarios/{builtin_id(db)}/clone", data={"csrf_token": token}).status_code
         == 404
     )
+
+
+def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.scenarios.models import (
+        ScenarioDelegation,
+        ScenarioInject,
+        ScenarioSector,
+        ScenarioWorkingGroup,
+    )
+
+    sign_in(client, "ines")
+    copy_id = clone(client, db)
+    token = csrf_from(client.get(f"/scenarios/{copy_id}").text)
+
+    def first(model: type) -> object:
+        item = db.scalar(select(model).where(model.scenario_id == copy_id))  # type: ignore[attr-defined]
+        assert item is not None
+        return item
+
+    group = first(ScenarioWorkingGroup)
+    bad = client.post(
+        f"/scenarios/{copy_id}/working_groups/{group.id}",  # type: ignore[attr-defined]
+        data={
+            "csrf_token": token,
+            "name": "FT renamed",
+            "mandate": "Typed mandate",
+            "voting_rule": "consensus",
+            "quorum_percent": "abc",
+            "ballot_unit": "delegate",
+            "ballot_type": "roll_call",
+            "sponsorship": "none",
+        },
+    )
+    assert bad.status_code == 422
+    assert "rules.quorum" in bad.text
+    assert "Typed mandate" in bad.text
+    good = client.post(
+        f"/scenarios/{copy_id}/working_groups/{group.id}",  # type: ignore[attr-defined]
+        data={
+            "csrf_token": token,
+            "name": "FT renamed",
+            "mandate": "New mandate",
+            "voting_rule": "consensus",
+            "quorum_percent": "60",
+            "ballot_unit": "delegate",
+            "ballot_type": "secret",
+            "sponsorship": "none",
+            "chairs_move_stages": "true",
+        },
+    )
+    assert good.status_code == 303
+    db.refresh(group)
+    assert (group.name, group.voting_rule, group.quorum, group.ballot_type) == (
+        "FT renamed",
+        "consensus",
+        0.6,
+        "secret",
+    )  # type: ignore[attr-defined]
+
+    delegation = first(ScenarioDelegation)
+    assert (
+        client.post(
+            f"/scenarios/{copy_id}/delegations/{delegation.id}",  # type: ignore[attr-defined]
+            data={
+                "csrf_token": token,
+                "name": "USA",
+                "status": "member",
+                "brief": "New instructions",
+            },
+        ).status_code
+        == 303
+    )
+    db.refresh(delegation)
+    assert delegation.brief == "New instructions"  # type: ignore[attr-defined]
+
+    sector = first(ScenarioSector)
+    assert (
+        client.post(
+            f"/scenarios/{copy_id}/sectors/{sector.id}",  # type: ignore[attr-defined]
+            data={"csrf_token": token, "name": "", "description": "x"},
+        ).status_code
+        == 422
+    )
+
+    inject = first(ScenarioInject)
+    refused = client.post(
+        f"/scenarios/{copy_id}/injects/{inject.id}",  # type: ignore[attr-defined]
+        data={"csrf_token": token, "title": "Blackout", "trigger": "on_idle", "idle_minutes": ""},
+    )
+    assert refused.status_code == 422
+    assert "idle_minutes is required" in refused.text
+    assert (
+        client.post(
+            f"/scenarios/{copy_id}/injects/{inject.id}",  # type: ignore[attr-defined]
+            data={
+                "csrf_token": token,
+                "title": "Blackout",
+                "trigger": "on_idle",
+                "idle_minutes": "7",
+                "working_group": "CY",
+                "delegation": "PRC",
+            },
+        ).status_code
+        == 303
+    )
+    db.refresh(inject)
+    assert (inject.title, inject.idle_minutes, inject.delegation_code) == ("Blackout", 7, "PRC")  # type: ignore[attr-defined]
+    # And the scenario still exports as a valid file.
+    from app.scenarios.service import parse_scenario_file
+
+    parse_scenario_file(client.get(f"/scenarios/{copy_id}/export").text)
