@@ -22,9 +22,8 @@ def test_instructor_opens_a_commission_and_seats_a_student_who_sees_it_live(
     page.get_by_role("link", name="Cooling Off", exact=True).click()
     page.get_by_role("button", name="Clone").click()
     expect(page.get_by_role("button", name="Save the whole scenario")).to_be_visible()
-    first_brief = page.locator(
-        "li.card", has=page.get_by_role("button", name=re.compile("Save brief"))
-    ).first
+    first_brief = page.locator("li.card", has=page.locator("form[action*='/briefs/']")).first
+    first_brief.locator("summary").click()
     first_brief.get_by_label("Red lines").fill("- Never accept inspections of military AI.")
     first_brief.get_by_role("button", name=re.compile("Save brief")).click()
     page.wait_for_url(re.compile(r"/scenarios/\d+"))
