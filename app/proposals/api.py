@@ -358,7 +358,7 @@ def current_vote(session: SessionDep, user: ApiUser, proposal_id: int) -> s.Vote
 def cast_ballot(
     session: SessionDep, user: ApiUser, proposal_id: int, vote_id: int, body: s.BallotIn
 ) -> s.BallotOut:
-    acting = proposals.acting_on(session, proposal_id, user)
+    acting = proposals.acting_for_ballot(session, proposal_id, user)
     vote = voting.cast_ballot(session, acting, vote_id, body.choice)
     return s.BallotOut(
         vote_id=vote.id,

@@ -688,3 +688,48 @@ def group_in_commission(session: Session, commission_id: int, pillar_or_code: st
     if group is None:
         raise NotFound(_("There is no such working group in this commission."))
     return group
+
+
+def acting_for_ballot(session: Session, proposal_id: int, user: User) -> Acting:
+    """What casting a ballot needs, in one query (the storm path: a room voting at once).
+
+    A ballot never needs authors or sponsors: a proposal that can be voted on is past its
+    draft, so every member may see it. Anything else is answered as not found, like acting_on.
+    """
+    row = session.execute(
+        select(Proposal, WorkingGroup, Participant, Delegation, WorkingGroupMembership, Commission)
+        .join(WorkingGroup, WorkingGroup.id == Proposal.working_group_id)
+        .join(Commission, Commission.id == Proposal.commission_id)
+        .join(
+            Participant,
+            (Participant.commission_id == Proposal.commission_id)
+            & (Participant.user_id == user.id),
+        )
+        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
+        .outerjoin(
+            WorkingGroupMembership,
+            (WorkingGroupMembership.participant_id == Participant.id)
+            & (WorkingGroupMembership.working_group_id == WorkingGroup.id),
+        )
+        .where(Proposal.id == proposal_id)
+    ).first()
+    if row is None or row[0].stage == "draft":
+        raise NotFound(_("There is no proposal here."))
+    proposal, group, participant, delegation, membership, commission = row
+    seat = Seat(
+        participant_id=participant.id,
+        role=participant.role,
+        delegation_id=participant.delegation_id,
+        delegation_is_member=delegation is not None and delegation.status == "member",
+        in_group=membership is not None,
+        is_co_chair=membership is not None and membership.is_co_chair,
+        is_head=participant.is_head_of_delegation,
+    )
+    facts = ProposalFacts(
+        stage=proposal.stage,
+        author_ids=frozenset(),
+        sponsor_ids=frozenset(),
+        chairs_move_stages=group.chairs_move_stages,
+        session_over=commission.status == "concluded",
+    )
+    return Acting(proposal, group, participant, seat, facts)

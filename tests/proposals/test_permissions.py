@@ -437,3 +437,26 @@ def test_participants_of_another_commission_cannot_be_invited(
         )
         assert response.status_code == 422  # type: ignore[attr-defined]
         assert "seated delegate of this commission" in response.text  # type: ignore[attr-defined]
+
+
+def test_the_ballot_shortcut_sees_what_the_full_path_sees(db: Session, cast: Cast) -> None:
+    from app.errors import NotFound as Missing
+
+    proposal = to_stage(db, cast, "voting")
+    for user in (
+        cast.us_delegate,
+        cast.us_colleague,
+        cast.prc_delegate,
+        cast.instructor,
+        cast.unseated,
+    ):
+        full = proposals.acting_on(db, proposal.id, user)
+        short = proposals.acting_for_ballot(db, proposal.id, user)
+        assert short.seat == full.seat
+        assert short.facts.stage == full.facts.stage
+        assert short.facts.session_over == full.facts.session_over
+    with pytest.raises(Missing):
+        proposals.acting_for_ballot(db, proposal.id, cast.stranger)
+    draft = to_stage(db, cast, "draft")
+    with pytest.raises(Missing):
+        proposals.acting_for_ballot(db, draft.id, cast.us_delegate)
