@@ -88,6 +88,7 @@ def test_only_this_commissions_instructors_run_it(
         ),
         (f"{manage(cast)}/groups/FT", {"voting_rule": "unanimity", "quorum_percent": "10"}),
         (f"{manage(cast)}/delegations", {"code": "EU", "name": "European Union"}),
+        (f"{manage(cast)}/auto-seat", {"reseat_all": "true"}),
     ):
         assert post(client, url, data).status_code in (403, 404), url  # type: ignore[attr-defined]
     db.refresh(cast.participants["pei"])

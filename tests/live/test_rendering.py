@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -9,7 +10,7 @@ from app.live.broker import LiveEvent
 from app.live.routes import StreamViewer, render_for
 from app.proposals import service as proposals
 from app.voting import service as voting
-from tests.conftest import Cast
+from tests.conftest import Cast, sign_in
 from tests.proposals.helpers import acting, open_vote_of, to_stage
 
 
@@ -108,3 +109,12 @@ def test_a_seat_change_reaches_only_the_person_seated(db: Session, cast: Cast) -
     assert "People&#39;s Republic of China" in panel
     assert cast.briefs["prc-platform"].title in panel
     assert messages[f"seat-{newcomer.id}-announce"] == "Your seat has changed."
+
+
+def test_only_members_may_open_the_stream(client: TestClient, cast: Cast) -> None:
+    url = f"/commissions/{cast.commission.id}/events"
+    visitor = client.get(url)
+    assert visitor.status_code == 303
+    assert visitor.headers["location"].startswith("/sign-in")
+    sign_in(client, "stan")
+    assert client.get(url).status_code == 403

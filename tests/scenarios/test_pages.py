@@ -6,7 +6,7 @@ import re
 
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.scenarios.models import Scenario, ScenarioRoleBrief
@@ -255,3 +255,16 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
     from app.scenarios.service import parse_scenario_file
 
     parse_scenario_file(client.get(f"/scenarios/{copy_id}/export").text)
+
+
+def test_delegates_cannot_import_scenarios(client: TestClient, db: Session, cast: Cast) -> None:
+    sign_in(client, "ursula")
+    token = csrf_from(client.get("/").text)
+    before = db.scalar(select(func.count()).select_from(Scenario))
+    response = client.post(
+        "/instructor/scenarios",
+        data={"csrf_token": token},
+        files={"file": ("s.yaml", b"title: x", "text/yaml")},
+    )
+    assert response.status_code == 403
+    assert db.scalar(select(func.count()).select_from(Scenario)) == before
