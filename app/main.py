@@ -31,6 +31,7 @@ from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import routes as live_routes
 from app.live.broker import make_broker
+from app.norms import routes as norm_routes
 from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
 from app.scenarios import routes as scenario_routes
@@ -46,6 +47,7 @@ PAGE_ROUTERS = (
     live_routes.router,
     instructor_routes.router,
     scenario_routes.router,
+    norm_routes.router,
 )
 
 

@@ -118,6 +118,10 @@ def test_the_dashboard_and_conclusion_pages_are_accessible(page: Page) -> None:
     page.get_by_role("link", name=re.compile("Conclude the commission")).click()
     expect(page.get_by_role("heading", name="What will close")).to_be_visible()
     check_accessibility(page, "instructor-conclude")
+    manage_url = page.url.split("/manage")[0]
+    page.goto(manage_url + "/charter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Charter of")
+    check_accessibility(page, "charter")
 
 
 def test_scenario_pages_are_accessible_and_clone(page: Page) -> None:

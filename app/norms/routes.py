@@ -1,0 +1,59 @@
+"""A commission's charter: a page to read and print, and exports as Markdown, JSON and CSV."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app.accounts.auth import OptionalUser
+from app.accounts.models import User
+from app.commissions import service as commissions
+from app.commissions.models import Commission
+from app.db import SessionDep
+from app.errors import NotFound
+from app.i18n import gettext as _
+from app.norms import rules, service
+from app.web import render
+
+router = APIRouter()
+
+EXPORTS = {
+    "md": ("text/markdown; charset=utf-8", service.charter_markdown),
+    "json": ("application/json", service.charter_json),
+    "csv": ("text/csv; charset=utf-8", service.charter_csv),
+}
+
+
+def _readable_charter(session: Session, commission_id: int, user: User | None) -> service.Charter:
+    """A charter the viewer may not read is answered as not found: its existence stays private."""
+    commission = session.get(Commission, commission_id)
+    if commission is None:
+        raise NotFound(_("There is no charter here."))
+    viewer = commissions.viewer_of(commissions.participant_for(session, commission_id, user))
+    if not rules.can_read_charter(viewer, commission.charter_visibility):
+        raise NotFound(_("There is no charter here."))
+    return service.load_charter(session, commission)
+
+
+@router.get("/commissions/{commission_id}/charter", name="charter")
+def charter_page(
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: int
+) -> Response:
+    charter = _readable_charter(session, commission_id, user)
+    return render(request, "norms/charter.html", {"charter": charter})
+
+
+@router.get("/commissions/{commission_id}/charter.{fmt}", name="charter_export")
+def charter_export(
+    session: SessionDep, user: OptionalUser, commission_id: int, fmt: str
+) -> Response:
+    if fmt not in EXPORTS:
+        raise NotFound(_("Choose md, json or csv."))
+    charter = _readable_charter(session, commission_id, user)
+    media_type, write = EXPORTS[fmt]
+    return Response(
+        write(charter),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="charter-{commission_id}.{fmt}"'},
+    )

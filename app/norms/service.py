@@ -1,0 +1,145 @@
+"""A commission's charter: its norms grouped by working group, with sponsors and tallies."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.norms.models import Norm
+from app.proposals.models import ProposalAuthor, Sponsorship
+
+
+@dataclass
+class CharterGroup:
+    group: WorkingGroup
+    norms: list[Norm] = field(default_factory=list)
+
+
+@dataclass
+class Charter:
+    commission: Commission
+    groups: list[CharterGroup]
+    # Sponsoring delegations per norm (authors and accepted sponsors), never names: a charter is
+    # read outside the room, and under the Chatham House Rule words are not tied to people.
+    sponsors: dict[int, list[str]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.norms) for g in self.groups)
+
+
+def load_charter(session: Session, commission: Commission) -> Charter:
+    """The charter in four queries, whatever its length."""
+    groups = list(
+        session.scalars(
+            select(WorkingGroup)
+            .where(WorkingGroup.commission_id == commission.id)
+            .order_by(WorkingGroup.position)
+        )
+    )
+    norms = session.scalars(
+        select(Norm).where(Norm.commission_id == commission.id).order_by(Norm.number)
+    ).all()
+    by_group = {g.id: CharterGroup(g) for g in groups}
+    for norm in norms:
+        by_group[norm.working_group_id].norms.append(norm)
+    proposal_ids = [n.proposal_id for n in norms]
+    backers = session.execute(
+        select(ProposalAuthor.proposal_id, Delegation.name)
+        .join(Participant, Participant.id == ProposalAuthor.participant_id)
+        .join(Delegation, Delegation.id == Participant.delegation_id)
+        .where(ProposalAuthor.proposal_id.in_(proposal_ids))
+        .union(
+            select(Sponsorship.proposal_id, Delegation.name)
+            .join(Participant, Participant.id == Sponsorship.participant_id)
+            .join(Delegation, Delegation.id == Participant.delegation_id)
+            .where(Sponsorship.proposal_id.in_(proposal_ids), Sponsorship.status == "accepted")
+        )
+    ).all()
+    by_proposal: dict[int, set[str]] = {}
+    for proposal_id, name in backers:
+        by_proposal.setdefault(proposal_id, set()).add(name)
+    sponsors = {n.id: sorted(by_proposal.get(n.proposal_id, set())) for n in norms}
+    return Charter(commission, [by_group[g.id] for g in groups], sponsors)
+
+
+def _tally_words(tally: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{v.get('name', code)} {v.get('yes', 0)}–{v.get('no', 0)}–{v.get('abstain', 0)}"
+        for code, v in tally.items()
+    )
+
+
+def charter_markdown(charter: Charter) -> str:
+    lines = [f"# {charter.commission.title}", ""]
+    for group in charter.groups:
+        if not group.norms:
+            continue
+        lines += [f"## {group.group.name}", ""]
+        for norm in group.norms:
+            lines += [
+                f"### {norm.code}. {norm.title}",
+                "",
+                norm.text,
+                "",
+                f"*Adopted {norm.adopted_at:%Y-%m-%d}. Sponsors: "
+                f"{', '.join(charter.sponsors[norm.id]) or '—'}. "
+                f"Vote (yes–no–abstain): {_tally_words(norm.tally) or '—'}.*",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def charter_json(charter: Charter) -> str:
+    return json.dumps(
+        {
+            "commission": charter.commission.title,
+            "norms": [
+                {
+                    "code": n.code,
+                    "working_group": g.group.code,
+                    "title": n.title,
+                    "text": n.text,
+                    "sponsors": charter.sponsors[n.id],
+                    "tally": n.tally,
+                    "adopted_at": n.adopted_at.isoformat(),
+                }
+                for g in charter.groups
+                for n in g.norms
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run cells that start like a formula; such text gets a leading quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def charter_csv(charter: Charter) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["code", "working_group", "title", "text", "sponsors", "tally", "adopted_at"])
+    for group in charter.groups:
+        for n in group.norms:
+            writer.writerow(
+                [
+                    n.code,
+                    group.group.code,
+                    _cell(n.title),
+                    _cell(n.text),
+                    _cell("; ".join(charter.sponsors[n.id])),
+                    _tally_words(n.tally),
+                    n.adopted_at.isoformat(),
+                ]
+            )
+    return out.getvalue()
