@@ -57,3 +57,20 @@ def charter_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="charter-{commission_id}.{fmt}"'},
     )
+
+
+@router.get("/norms/{commission_id}/{code}", name="norm")
+def norm_page(
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: int, code: str
+) -> Response:
+    """A norm at a stable address: its text, sponsors, vote and how the text came to be."""
+    commission = session.get(Commission, commission_id)
+    if commission is None:
+        raise NotFound(_("There is no norm here."))
+    viewer = commissions.viewer_of(commissions.participant_for(session, commission_id, user))
+    if not rules.can_read_charter(viewer, commission.charter_visibility):
+        raise NotFound(_("There is no norm here."))
+    page = service.load_norm_page(session, commission, code)
+    if page is None:
+        raise NotFound(_("There is no norm here."))
+    return render(request, "norms/norm.html", {"page": page, "can_see_debate": viewer.is_member})

@@ -6,14 +6,17 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.accounts.models import User
+from app.commissions.models import Commission, Delegation, Participant, Sector, WorkingGroup
 from app.norms.models import Norm
-from app.proposals.models import ProposalAuthor, Sponsorship
+from app.proposals.diff import Segment, word_diff
+from app.proposals.models import Amendment, ProposalAuthor, Revision, Sponsorship
 
 
 @dataclass
@@ -143,3 +146,72 @@ def charter_csv(charter: Charter) -> str:
                 ]
             )
     return out.getvalue()
+
+
+@dataclass
+class NormPage:
+    norm: Norm
+    commission: Commission
+    group: WorkingGroup
+    sponsors: list[str]
+    revisions: list[Revision]  # oldest first
+    diffs: list[tuple[Revision, Revision, list[Segment]]]
+    amendments: list[Amendment]  # absorbed into the text: accepted or adopted
+    authors: dict[int, str]  # participant id -> how the page names them
+
+
+def load_norm_page(session: Session, commission: Commission, code: str) -> NormPage | None:
+    norm = session.scalar(
+        select(Norm).where(Norm.commission_id == commission.id, Norm.code == code.upper())
+    )
+    if norm is None:
+        return None
+    group = session.get(WorkingGroup, norm.working_group_id)
+    assert group is not None
+    revisions = list(
+        session.scalars(
+            select(Revision)
+            .where(Revision.proposal_id == norm.proposal_id)
+            .order_by(Revision.number)
+        )
+    )
+    amendments = list(
+        session.scalars(
+            select(Amendment)
+            .where(
+                Amendment.proposal_id == norm.proposal_id,
+                Amendment.status.in_(("accepted", "adopted")),
+            )
+            .order_by(Amendment.id)
+        )
+    )
+    people = {r.author_id for r in revisions} | {a.author_id for a in amendments}
+    rows = session.execute(
+        select(Participant.id, Participant.user_id, Delegation.name, Participant.sector_id)
+        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
+        .where(Participant.id.in_([p for p in people if p]))
+    ).all()
+    users = {
+        u.id: u.display_name
+        for u in session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))
+    }
+    sectors = {
+        x.id: x.name
+        for x in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
+    }
+    authors = {}
+    for pid, user_id, delegation, sector_id in rows:
+        # Under the Chatham House Rule, words are attributed to a delegation and sector only.
+        seat = ", ".join(n for n in (delegation, sectors.get(sector_id or 0)) if n) or "—"
+        authors[pid] = seat if commission.chatham_house else f"{users.get(user_id, '—')} ({seat})"
+    charter = load_charter(session, commission)
+    return NormPage(
+        norm=norm,
+        commission=commission,
+        group=group,
+        sponsors=charter.sponsors.get(norm.id, []),
+        revisions=revisions,
+        diffs=[(a, b, word_diff(a.text, b.text)) for a, b in pairwise(revisions)],
+        amendments=amendments,
+        authors=authors,
+    )

@@ -490,3 +490,15 @@ def test_caucus_room_is_private_and_live(people: Open) -> None:
     other_side.goto("/secret-ballots")
     expect(other_side.get_by_role("heading", level=1)).to_contain_text("secret ballot")
     check_accessibility(other_side, "secret-ballots")
+
+
+def test_the_charter_and_a_norm_page_read_well(page: Page) -> None:
+    """Runs after the journey above adopted a norm in the demo commission."""
+    sign_in(page, "instructor")
+    page.goto("/commissions/1/charter")
+    norm_link = page.get_by_role("link", name=re.compile(r"^FT-\d+"))
+    expect(norm_link.first).to_be_visible()
+    check_accessibility(page, "charter-with-norms")
+    norm_link.first.click()
+    expect(page.get_by_role("heading", name="How the text came to be")).to_be_visible()
+    check_accessibility(page, "norm-page")

@@ -106,3 +106,43 @@ def test_charter_queries_do_not_grow_with_norms(
     count_queries.statements.clear()
     client.get(url(cast))
     assert count_queries.count == one, count_queries.statements
+
+
+def test_the_norm_page_tells_how_the_text_came_to_be(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.proposals import service as proposals
+
+    proposal = to_stage(db, cast, "debate")
+    amendment = proposals.propose_amendment(
+        db,
+        acting(db, proposal, cast.prc_delegate),
+        text="Both sides report serious AI incidents to each other within 48 hours.",
+        rationale="Faster.",
+    )
+    proposals.accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
+    voting.open_vote(db, acting(db, proposal, cast.instructor))
+    vote = open_vote_of(db, proposal)
+    for user in (cast.us_delegate, cast.us_colleague, cast.prc_delegate):
+        voting.cast_ballot(db, acting(db, proposal, user), vote.id, "yes")
+    voting.close_vote(db, acting(db, proposal, cast.instructor), vote.id)
+    cast.commission.charter_visibility = "public"
+    db.flush()
+    page = client.get(f"/norms/{cast.commission.id}/ft-1")
+    assert page.status_code == 200
+    assert "within 48 hours" in page.text
+    assert "<del>72</del><ins>48</ins>" in page.text
+    assert "Amendments it absorbed" in page.text
+    assert "Pei PRC" in page.text  # named outside the room unless the Chatham House Rule applies
+    assert "Read the debate" not in page.text  # a visitor
+    cast.commission.chatham_house = True
+    db.flush()
+    hidden = client.get(f"/norms/{cast.commission.id}/FT-1").text
+    assert "Pei PRC" not in hidden
+    assert "People&#39;s Republic of China, Academia" in hidden
+    assert client.get(f"/norms/{cast.commission.id}/FT-9").status_code == 404
+    cast.commission.charter_visibility = "class"
+    db.flush()
+    assert client.get(f"/norms/{cast.commission.id}/FT-1").status_code == 404
+    sign_in(client, "pei")
+    assert "Read the debate" in client.get(f"/norms/{cast.commission.id}/FT-1").text
