@@ -28,6 +28,11 @@ router = APIRouter()
 UPLOAD_LIMIT = roster_files.MAX_BYTES
 
 
+def _optional_int(value: str) -> int | None:
+    """A select's value as an id; the empty choice ("—") is None."""
+    return int(value) if value.strip().isdigit() else None
+
+
 def _scenarios_for(session: Session, user: User) -> list[Scenario]:
     return list(
         session.scalars(
@@ -181,14 +186,10 @@ def seat(
     head: Annotated[bool, Form()] = False,
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-
-    def optional_id(value: str) -> int | None:
-        return int(value) if value.strip().isdigit() else None
-
     choice = SeatChoice(
-        delegation_id=optional_id(delegation_id),
-        sector_id=optional_id(sector_id),
-        role_brief_id=optional_id(role_brief_id),
+        delegation_id=_optional_int(delegation_id),
+        sector_id=_optional_int(sector_id),
+        role_brief_id=_optional_int(role_brief_id),
         group_ids=frozenset(group_ids or []),
         co_chair_group_ids=frozenset(co_chair_group_ids or []),
         head=head,
@@ -361,10 +362,6 @@ def partner_status(
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
 
 
-def _optional_int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
-
-
 @router.post("/commissions/{commission_id}/manage/injects")
 def write_inject(
     request: Request,
@@ -461,14 +458,26 @@ def conclude_page(
     request: Request, session: SessionDep, user: CurrentUser, commission_id: int
 ) -> Response:
     commission, _me = service.managed_commission(session, commission_id, user)
+    return _conclude_page(request, session, commission)
+
+
+def _conclude_page(
+    request: Request,
+    session: Session,
+    commission: Commission,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     return render(
         request,
         "instructor/conclude.html",
         {
             "commission": commission,
             "preview": service.conclusion_preview(session, commission),
-            "error": None,
+            "error": error,
         },
+        status_code=status_code,
     )
 
 
@@ -485,15 +494,8 @@ def conclude(
         service.conclude(session, commission, me, visibility=visibility)
     except DomainError as error:
         session.rollback()
-        return render(
-            request,
-            "instructor/conclude.html",
-            {
-                "commission": commission,
-                "preview": service.conclusion_preview(session, commission),
-                "error": error.message,
-            },
-            status_code=error.status_code,
+        return _conclude_page(
+            request, session, commission, error=error.message, status_code=error.status_code
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 

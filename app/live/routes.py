@@ -73,7 +73,7 @@ def _proposal_parts(
         page = views.proposal_page(session, proposal_id, user)
     except DomainError:
         return []  # a draft, or a proposal this viewer may not see
-    context = _context(viewer, page=page, p=page.proposal, g=page.group)
+    context = _context(viewer, **views.proposal_context(page))
     messages = []
     blocks = {
         "stage": "stage_panel",
@@ -183,10 +183,6 @@ def _inject_messages(
     return [("inject", html)]
 
 
-def event_commission(batch: list[LiveEvent]) -> int:
-    return batch[0].commission_id
-
-
 def _dashboard_messages(
     session: Session, viewer: StreamViewer, commission_id: int, proposal_ids: set[int]
 ) -> list[tuple[str, str]]:
@@ -263,7 +259,7 @@ def render_for(
             messages += _seat_messages(session, user, viewer, event)
     if viewer.role == "instructor":
         touched = {e.proposal_id for e in batch if e.proposal_id is not None}
-        messages += _dashboard_messages(session, viewer, event_commission(batch), touched)
+        messages += _dashboard_messages(session, viewer, batch[0].commission_id, touched)
     for proposal_id, parts in parts_by_proposal.items():
         proposal_messages = _proposal_parts(session, user, viewer, proposal_id, parts)
         messages += proposal_messages
@@ -283,13 +279,8 @@ def render_batch(viewer: StreamViewer, batch: list[LiveEvent]) -> list[tuple[str
 
 
 def _dedupe(events: list[LiveEvent]) -> list[LiveEvent]:
-    seen: set[LiveEvent] = set()
-    unique = []
-    for event in events:
-        if event not in seen:
-            seen.add(event)
-            unique.append(event)
-    return unique
+    """Each distinct event once, in first-seen order (events are frozen, hence hashable)."""
+    return list(dict.fromkeys(events))
 
 
 @router.get("/commissions/{commission_id}/events", name="commission_events")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -53,6 +54,13 @@ def load_charter(session: Session, commission: Commission) -> Charter:
     by_group = {g.id: CharterGroup(g) for g in groups}
     for norm in norms:
         by_group[norm.working_group_id].norms.append(norm)
+    return Charter(
+        commission, [by_group[g.id] for g in groups], sponsoring_delegations(session, norms)
+    )
+
+
+def sponsoring_delegations(session: Session, norms: Sequence[Norm]) -> dict[int, list[str]]:
+    """Per norm, the delegations of its authors and accepted sponsors, in one query."""
     proposal_ids = [n.proposal_id for n in norms]
     backers = session.execute(
         select(ProposalAuthor.proposal_id, Delegation.name)
@@ -69,8 +77,7 @@ def load_charter(session: Session, commission: Commission) -> Charter:
     by_proposal: dict[int, set[str]] = {}
     for proposal_id, name in backers:
         by_proposal.setdefault(proposal_id, set()).add(name)
-    sponsors = {n.id: sorted(by_proposal.get(n.proposal_id, set())) for n in norms}
-    return Charter(commission, [by_group[g.id] for g in groups], sponsors)
+    return {n.id: sorted(by_proposal.get(n.proposal_id, set())) for n in norms}
 
 
 def _tally_words(tally: dict[str, Any]) -> str:
@@ -204,12 +211,11 @@ def load_norm_page(session: Session, commission: Commission, code: str) -> NormP
         # Under the Chatham House Rule, words are attributed to a delegation and sector only.
         seat = ", ".join(n for n in (delegation, sectors.get(sector_id or 0)) if n) or "—"
         authors[pid] = seat if commission.chatham_house else f"{users.get(user_id, '—')} ({seat})"
-    charter = load_charter(session, commission)
     return NormPage(
         norm=norm,
         commission=commission,
         group=group,
-        sponsors=charter.sponsors.get(norm.id, []),
+        sponsors=sponsoring_delegations(session, [norm])[norm.id],
         revisions=revisions,
         diffs=[(a, b, word_diff(a.text, b.text)) for a, b in pairwise(revisions)],
         amendments=amendments,

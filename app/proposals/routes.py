@@ -33,10 +33,6 @@ router = APIRouter()
 MAX_DEADLINE_MINUTES = 24 * 60
 
 
-def proposal_context(page: views.ProposalPage, **extra: Any) -> dict[str, Any]:
-    return {"page": page, "p": page.proposal, "g": page.group, **extra}
-
-
 def show_proposal(
     request: Request,
     session: SessionDep,
@@ -52,7 +48,9 @@ def show_proposal(
     return render(
         request,
         "proposals/proposal.html",
-        proposal_context(page, error=error, notice=None, errors=errors or {}, values=values or {}),
+        views.proposal_context(
+            page, error=error, notice=None, errors=errors or {}, values=values or {}
+        ),
         status_code=status_code,
     )
 

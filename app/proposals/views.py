@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -98,6 +99,11 @@ class ProposalPage:
             if sponsorship.participant_id == self.acting.participant.id:
                 return sponsorship.status
         return None
+
+
+def proposal_context(page: ProposalPage, **extra: Any) -> dict[str, Any]:
+    """What proposal.html and its blocks read: the page, and `p` and `g` for short."""
+    return {"page": page, "p": page.proposal, "g": page.group, **extra}
 
 
 def people_in(session: Session, ids: set[int]) -> dict[int, Participant]:
