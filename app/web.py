@@ -72,7 +72,9 @@ templates = Jinja2Blocks(env=build_environment())
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+    """An HTMX request for part of a page; a boosted link or form wants the whole page."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true"
 
 
 def csrf_seed(request: Request) -> str:

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from app.config import get_settings
-from app.db import get_engine
+from app.db import get_engine, in_model_schema
 from app.models import Base
 
 config = context.config
@@ -29,6 +29,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=in_model_schema,
     )
 
 

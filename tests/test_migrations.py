@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, inspect
 
 from app.cli import alembic_config
 from app.config import ROOT_DIR, normalize_database_url
+from app.db import SEARCH_INDEX_OBJECTS, in_model_schema
 from app.models import Base
 from tests.conftest import empty_postgres_database, is_postgres
 
@@ -39,7 +40,8 @@ def config_for(url: str):  # type: ignore[no-untyped-def]
 def tables(url: str) -> set[str]:
     engine = create_engine(normalize_database_url(url))
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        names = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        return {n for n in names if not n.startswith(SEARCH_INDEX_OBJECTS)}
     finally:
         engine.dispose()
 
@@ -59,7 +61,11 @@ def test_models_and_migrations_agree(scratch_url: str) -> None:
     engine = create_engine(normalize_database_url(scratch_url))
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "target_metadata": Base.metadata}
+            conn, opts={
+                "compare_type": True,
+                "target_metadata": Base.metadata,
+                "include_object": in_model_schema,
+            },
         )
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()

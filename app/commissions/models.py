@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -32,6 +32,8 @@ class Commission(Base):
     charter_visibility: Mapped[str] = mapped_column(String(10), default="private")
     # Outside the commission, words are attributed to a delegation and sector, never a person.
     chatham_house: Mapped[bool] = mapped_column(default=False)
+    # The after-action report is for the commission's instructors unless they share it.
+    report_shared_with_class: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]

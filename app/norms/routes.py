@@ -13,7 +13,7 @@ from app.commissions.models import Commission
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import gettext as _
-from app.norms import rules, service
+from app.norms import registry, rules, service
 from app.web import render
 
 router = APIRouter()
@@ -56,6 +56,41 @@ def charter_export(
         write(charter),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="charter-{commission_id}.{fmt}"'},
+    )
+
+
+def _whole_number(value: str | None) -> int | None:
+    """Query parameters come from a plain form or a hand-typed address: junk means "none"."""
+    return int(value) if value and value.isdecimal() and len(value) < 10 else None
+
+
+@router.get("/norms", name="registry")
+def registry_page(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    q: str = "",
+    group: str = "",
+    commission: str = "",
+    delegation: str = "",
+    sort: str = "relevance",
+    page: str = "1",
+) -> Response:
+    """Every norm the viewer may read; HTMX asks for the results block as the visitor types."""
+    query = registry.RegistryQuery(
+        q=q[:200],
+        group=group[:8].upper(),
+        commission=_whole_number(commission),
+        delegation=delegation[:12].upper(),
+        sort=sort if sort in registry.SORTS else "relevance",
+        page=_whole_number(page) or 1,
+    )
+    results = registry.search(session, user, query)
+    return render(
+        request,
+        "norms/registry.html",
+        {"results": results, "sorts": registry.SORTS},
+        block="results",
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.commissions.models import Commission, Delegation, Participant, Sector, WorkingGroup
+from app.csv_cells import safe_cell as _cell
 from app.norms.models import Norm
 from app.proposals.diff import Segment, word_diff
 from app.proposals.models import Amendment, ProposalAuthor, Revision, Sponsorship
@@ -128,11 +129,6 @@ def charter_json(charter: Charter) -> str:
         ensure_ascii=False,
         indent=2,
     )
-
-
-def _cell(value: str) -> str:
-    """Spreadsheets run cells that start like a formula; such text gets a leading quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def charter_csv(charter: Charter) -> str:

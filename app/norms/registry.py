@@ -1,0 +1,227 @@
+"""The registry: every norm whose charter the viewer may read, searched, filtered and paged.
+
+Full-text search runs in the database: FTS5 on SQLite, a tsvector with a GIN index on
+PostgreSQL (migration 0003). Both index the same prepared text (app.norms.search_text), so
+the same words find the same norms on either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import column, table
+
+from app.accounts.models import User
+from app.commissions import service as commissions
+from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.norms import rules
+from app.norms.models import Norm
+from app.norms.search_text import Term, fts5_match, parse_query, tsquery
+from app.norms.service import sponsoring_delegations
+from app.proposals.models import ProposalAuthor, Sponsorship
+
+PAGE_SIZE = 20
+# SQLite's FTS5 table over norms (migration 0003); rowid is the norm's id.
+NORMS_FTS = table("norms_fts", column("rowid"))
+SORTS = ("relevance", "newest", "oldest", "code")
+
+
+@dataclass(frozen=True)
+class RegistryQuery:
+    """What the visitor asked for; every field arrives from a plain GET form."""
+
+    q: str = ""
+    group: str = ""  # a pillar's code, e.g. "FT", across commissions
+    commission: int | None = None
+    delegation: str = ""  # a sponsoring delegation's code, e.g. "PRC"
+    sort: str = "relevance"
+    page: int = 1
+
+    @property
+    def effective_sort(self) -> str:
+        """Relevance means nothing without words; then the newest norms come first."""
+        if self.sort not in SORTS or (self.sort == "relevance" and not self.terms):
+            return "newest"
+        return self.sort
+
+    @property
+    def terms(self) -> list[Term]:
+        return parse_query(self.q)
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """This query's parameters for a link, e.g. to the next page; empty ones left out."""
+        values = {
+            "q": self.q,
+            "group": self.group,
+            "commission": self.commission,
+            "delegation": self.delegation,
+            "sort": self.sort if self.sort != "relevance" else "",
+            "page": self.page if self.page != 1 else "",
+        } | changes
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class Hit:
+    norm: Norm
+    commission_title: str
+    group_name: str
+    sponsors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Choices:
+    """What the filters offer: only what the viewer may read."""
+
+    groups: list[tuple[str, str]]  # (code, name)
+    commissions: list[tuple[int, str]]  # (id, title)
+    delegations: list[tuple[str, str]]  # (code, name)
+
+
+@dataclass
+class RegistryPage:
+    query: RegistryQuery
+    hits: list[Hit]
+    total: int
+    page: int  # the query's page, brought within range
+    choices: Choices
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def readable_commission_ids(session: Session, user: User | None) -> list[int]:
+    """Commissions whose charter this user may read beyond the public ones (one query)."""
+    if user is None:
+        return []
+    rows = session.execute(
+        select(Participant, Commission.charter_visibility)
+        .join(Commission, Commission.id == Participant.commission_id)
+        .where(Participant.user_id == user.id, Commission.charter_visibility != "public")
+    ).all()
+    return [
+        participant.commission_id
+        for participant, visibility in rows
+        if rules.can_read_charter(commissions.viewer_of(participant), visibility)
+    ]
+
+
+def _readable(commission_ids: list[int]) -> ColumnElement[bool]:
+    public = Commission.charter_visibility == "public"
+    return or_(public, Commission.id.in_(commission_ids)) if commission_ids else public
+
+
+def _sponsored_by(code: str) -> ColumnElement[bool]:
+    """The norm's authors or accepted sponsors include a delegate of this delegation."""
+    seated = and_(Participant.delegation_id == Delegation.id, Delegation.code == code)
+    by_author = (
+        select(ProposalAuthor.proposal_id)
+        .join(Participant, Participant.id == ProposalAuthor.participant_id)
+        .join(Delegation, seated)
+        .where(ProposalAuthor.proposal_id == Norm.proposal_id)
+    )
+    by_sponsor = (
+        select(Sponsorship.proposal_id)
+        .join(Participant, Participant.id == Sponsorship.participant_id)
+        .join(Delegation, seated)
+        .where(Sponsorship.proposal_id == Norm.proposal_id, Sponsorship.status == "accepted")
+    )
+    return or_(exists(by_author), exists(by_sponsor))
+
+
+def _with_search(
+    statement: Select[Norm, str, str], dialect: str, terms: list[Term]
+) -> tuple[Select[Norm, str, str], ColumnElement[Any] | None]:
+    """The statement narrowed to norms matching every term, and a score (lower is better)."""
+    if not terms:
+        return statement, None
+    if dialect == "postgresql":
+        expression = tsquery(terms)
+        if not expression:
+            return statement.where(literal_column("false")), None
+        vector: ColumnElement[Any] = literal_column("norms.search_vector")
+        query = func.to_tsquery(literal_column("'english'::regconfig"), expression)
+        return (
+            statement.where(vector.op("@@")(query)),
+            -func.ts_rank_cd(vector, query),
+        )
+    fts: ColumnElement[Any] = literal_column("norms_fts")
+    statement = statement.join(NORMS_FTS, NORMS_FTS.c.rowid == Norm.id).where(
+        fts.op("MATCH")(fts5_match(terms))
+    )
+    # A word in the title weighs ten times a word in the body.
+    return statement, func.bm25(fts, 10.0, 1.0)
+
+
+def search(session: Session, user: User | None, query: RegistryQuery) -> RegistryPage:
+    """One page of hits in four queries: readable commissions, count, page, sponsors."""
+    dialect = session.get_bind().dialect.name
+    readable = _readable(readable_commission_ids(session, user))
+    statement = (
+        select(Norm, Commission.title, WorkingGroup.name)
+        .join(Commission, Commission.id == Norm.commission_id)
+        .join(WorkingGroup, WorkingGroup.id == Norm.working_group_id)
+        .where(readable)
+    )
+    if query.group:
+        statement = statement.where(WorkingGroup.code == query.group)
+    if query.commission is not None:
+        statement = statement.where(Norm.commission_id == query.commission)
+    if query.delegation:
+        statement = statement.where(_sponsored_by(query.delegation))
+    statement, score = _with_search(statement, dialect, query.terms)
+
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    orders: dict[str, list[Any]] = {
+        "newest": [Norm.adopted_at.desc(), Norm.id.desc()],
+        "oldest": [Norm.adopted_at, Norm.id],
+        "code": [WorkingGroup.code, Norm.number, Norm.commission_id],
+        "relevance": [score, Norm.adopted_at.desc(), Norm.id.desc()],
+    }
+    order = orders[query.effective_sort]
+    page = min(max(query.page, 1), max(1, -(-total // PAGE_SIZE)))
+    rows = session.execute(
+        statement.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    sponsors = sponsoring_delegations(session, [norm for norm, _, _ in rows])
+    return RegistryPage(
+        query=query,
+        hits=[Hit(norm, title, group, sponsors[norm.id]) for norm, title, group in rows],
+        total=total,
+        page=page,
+        choices=choices(session, readable),
+    )
+
+
+def choices(session: Session, readable: ColumnElement[bool]) -> Choices:
+    """The filters' options, from the commissions the viewer may read that adopted norms."""
+    with_norms = (
+        select(Commission.id)
+        .where(readable, exists(select(Norm.id).where(Norm.commission_id == Commission.id)))
+        .subquery()
+    )
+    rows = session.execute(
+        select(Commission.id, Commission.title).where(Commission.id.in_(select(with_norms)))
+    ).all()
+    ids = [i for i, _ in rows]
+    groups = session.execute(
+        select(WorkingGroup.code, func.min(WorkingGroup.name))
+        .where(WorkingGroup.commission_id.in_(ids))
+        .group_by(WorkingGroup.code)
+        .order_by(WorkingGroup.code)
+    ).all()
+    delegations = session.execute(
+        select(Delegation.code, func.min(Delegation.name))
+        .where(Delegation.commission_id.in_(ids))
+        .group_by(Delegation.code)
+        .order_by(Delegation.code)
+    ).all()
+    return Choices(
+        groups=[(c, n) for c, n in groups],
+        commissions=sorted(((i, t) for i, t in rows), key=lambda r: r[1]),
+        delegations=[(c, n) for c, n in delegations],
+    )
