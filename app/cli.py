@@ -1,4 +1,4 @@
-"""The `commission` command: demo, serve, database, instructors and scenario files."""
+"""The `commission` command: demo, serve, database, instructors, scenario files and archives."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def create_instructor(
 
     from app.accounts import service as accounts
     from app.accounts.models import User
-    from app.accounts.rules import normalize_username, password_problem, username_problem
+    from app.accounts.rules import normalize_username, username_problem
     from app.db import session_scope
 
     name = normalize_username(username)
@@ -111,22 +111,59 @@ def create_instructor(
             user.is_instructor = True
             typer.echo(f"{name} is now an instructor.")
             return
-        if password is None:
-            password = getpass.getpass("Password: ")
-            if getpass.getpass("Repeat password: ") != password:
-                typer.echo("The passwords differ.", err=True)
-                raise typer.Exit(2)
-        if problem := password_problem(password):
-            typer.echo(f"Password: {problem}", err=True)
-            raise typer.Exit(2)
         accounts.create_user(
             session,
             username=name,
             display_name=display_name.strip() or name,
-            password=password,
+            password=_new_password(password),
             is_instructor=True,
         )
     typer.echo(f"Instructor {name} created.")
+
+
+def _new_password(given: str | None) -> str:
+    """The password from the option, or asked for twice; refused (exit 2) when too weak."""
+    from app.accounts.rules import password_problem
+
+    password = given
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            typer.echo("The passwords differ.", err=True)
+            raise typer.Exit(2)
+    if problem := password_problem(password):
+        typer.echo(f"Password: {problem}", err=True)
+        raise typer.Exit(2)
+    return password
+
+
+@cli.command("set-password")
+def set_password(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    password: Annotated[
+        str | None, typer.Option(help="Password; asked for when omitted.", hidden=True)
+    ] = None,
+) -> None:
+    """Give an account a new password and sign it out everywhere.
+
+    Accounts created by `commission import` have no usable password until this is run.
+    """
+    from sqlalchemy import delete, select
+
+    from app.accounts import service as accounts
+    from app.accounts.models import User, UserSession
+    from app.accounts.rules import normalize_username
+    from app.db import session_scope
+
+    name = normalize_username(username)
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None:
+            typer.echo(f"There is no account {name!r}.", err=True)
+            raise typer.Exit(2)
+        user.password_hash = accounts.password_hasher.hash(_new_password(password))
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    typer.echo(f"{name} has a new password.")
 
 
 @scenario_cli.command("export")
@@ -184,6 +221,92 @@ def scenario_import(
     except scenarios.ScenarioExists as error:
         typer.echo(f"{error} Use --slug to store it under another name.", err=True)
         raise typer.Exit(1) from error
+
+
+@cli.command("export")
+def commission_export(
+    commission_id: Annotated[int, typer.Argument(help="The commission's id (in its address).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File; default stdout.")
+    ] = None,
+) -> None:
+    """Write a whole commission, with its roster and everything said and voted, to one JSON file."""
+    from app.archive import service as archive
+    from app.db import session_scope
+    from app.errors import NotFound
+
+    with (
+        session_scope(write=False) as session,
+        typer.progressbar(length=len(archive.STEPS), label="Exporting", file=sys.stderr) as bar,
+    ):
+        try:
+            data = archive.export_commission(
+                session, commission_id, progress=lambda _step, _rows: bar.update(1)
+            )
+        except NotFound as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(1) from error
+    text = archive.archive_json(data)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}", err=True)
+
+
+@cli.command("import")
+def commission_import(
+    path: Annotated[Path, typer.Argument(help="A commission archive (JSON).")],
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Sign-in name that owns the imported scenario; default its creator."),
+    ] = None,
+) -> None:
+    """Store a commission archive as a new commission and print its id.
+
+    Accounts are matched by sign-in name; new ones cannot sign in until given a password.
+    """
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.accounts.rules import normalize_username
+    from app.archive import service as archive
+    from app.db import session_scope
+    from app.errors import Invalid
+
+    try:
+        data = archive.parse_archive(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        typer.echo(f"Cannot read {path}: {error}", err=True)
+        raise typer.Exit(1) from error
+    except Invalid as error:
+        typer.echo(f"{path}: {error.message}", err=True)
+        raise typer.Exit(1) from error
+    try:
+        with session_scope() as session:
+            importer = None
+            if owner is not None:
+                importer = session.scalar(
+                    select(User).where(User.username == normalize_username(owner))
+                )
+                if importer is None:
+                    typer.echo(f"No account with the sign-in name '{owner}'.", err=True)
+                    raise typer.Exit(1)
+            with typer.progressbar(
+                length=archive.rows_in(data), label="Importing", file=sys.stderr
+            ) as bar:
+                commission = archive.import_commission(
+                    session,
+                    data,
+                    created_by=importer,
+                    progress=lambda _step, rows: bar.update(rows),
+                )
+            commission_id, title = commission.id, commission.title
+    except Invalid as error:
+        typer.echo(f"{path}: {error.message}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"Imported '{title}' as commission {commission_id}.", err=True)
+    typer.echo(commission_id)
 
 
 @cli.callback()

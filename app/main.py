@@ -19,6 +19,7 @@ from app import apidocs
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user
 from app.api import router as api_router
+from app.archive import routes as archive_routes
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import session_scope
@@ -34,6 +35,7 @@ from app.live.broker import make_broker
 from app.norms import routes as norm_routes
 from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
+from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
 from app.voting import service as voting
 from app.web import RequestContextMiddleware, render, verify_csrf
@@ -48,6 +50,8 @@ PAGE_ROUTERS = (
     instructor_routes.router,
     scenario_routes.router,
     norm_routes.router,
+    report_routes.router,
+    archive_routes.router,
 )
 
 

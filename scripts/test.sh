@@ -13,11 +13,12 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  echo "== installing Debian's chromium for the browser tests"
+# A CJK font too, so that screenshots of Chinese text show characters rather than boxes.
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then
+  echo "== installing Debian's chromium and a CJK font for the browser tests"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
 fi
 
 echo "== ruff, ruff format, mypy"

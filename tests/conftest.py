@@ -164,6 +164,19 @@ def app(connection: Connection) -> Any:
 
 
 @pytest.fixture
+def cli_database(tmp_path: Path) -> Iterator[Path]:
+    """The app's settings pointed at a fresh SQLite file: another installation, for the CLI."""
+    path = tmp_path / "cli.db"
+    previous = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    get_settings.cache_clear()
+    yield path
+    get_engine(get_settings().database_url).dispose()
+    os.environ["DATABASE_URL"] = previous
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
         yield test_client

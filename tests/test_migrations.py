@@ -61,7 +61,8 @@ def test_models_and_migrations_agree(scratch_url: str) -> None:
     engine = create_engine(normalize_database_url(scratch_url))
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={
+            conn,
+            opts={
                 "compare_type": True,
                 "target_metadata": Base.metadata,
                 "include_object": in_model_schema,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -13,7 +16,7 @@ from app.commissions.models import Commission
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import gettext as _
-from app.norms import registry, rules, service
+from app.norms import comparison, registry, rules, service
 from app.web import render
 
 router = APIRouter()
@@ -86,12 +89,31 @@ def registry_page(
         page=_whole_number(page) or 1,
     )
     results = registry.search(session, user, query)
+    # The address bar follows the search, without the empty fields a form sends.
+    address = "/norms" + (f"?{urlencode(params)}" if (params := query.params()) else "")
     return render(
         request,
         "norms/registry.html",
-        {"results": results, "sorts": registry.SORTS},
+        {"results": results, "sorts": registry.SORTS, "count_limit": registry.COUNT_LIMIT},
         block="results",
+        headers={"HX-Push-Url": address},
     )
+
+
+@router.get("/scenarios/{scenario_id}/comparison", name="comparison")
+def comparison_page(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    scenario_id: int,
+    c: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults per request
+) -> Response:
+    """Classes on one scenario side by side; only charters the viewer may read take part."""
+    wanted = [n for n in map(_whole_number, c) if n is not None]
+    found = comparison.compare(session, user, scenario_id, wanted)
+    if found is None:
+        raise NotFound(_("There is nothing to compare here."))
+    return render(request, "norms/comparison.html", {"cmp": found, "margin": comparison.margin})
 
 
 @router.get("/norms/{commission_id}/{code}", name="norm")

@@ -214,7 +214,9 @@ def test_htmx_gets_the_results_block_and_plain_forms_the_page(
     assert '<form class="panel registry-form" method="get" action="/norms"' in plain
     assert "Hotline" in plain
     fragment = client.get("/norms", params={"q": "hot"}, headers={"HX-Request": "true"}).text
-    assert fragment.lstrip().startswith('<section id="registry-results"')
+    assert '<section id="registry-results"' in fragment
+    # The count also goes, out of band, to the status line that screen readers follow.
+    assert re.search(r'<p id="registry-status"[^>]*hx-swap-oob="true">1 norm matches', fragment)
     assert "<form" not in fragment and "Hotline" in fragment
     boosted = client.get("/norms", headers={"HX-Request": "true", "HX-Boosted": "true"}).text
     assert "<html" in boosted
@@ -279,3 +281,19 @@ def test_the_registry_is_in_the_navigation_for_everyone(client: TestClient, db: 
     assert 'href="/norms"' in client.get("/").text
     sign_in(client, "viv")
     assert 'href="/norms"' in client.get("/").text
+
+
+def test_counting_stops_at_the_limit(
+    client: TestClient, db: Session, public: Commission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(registry, "PAGE_SIZE", 2)
+    for word in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta"):
+        add_norm(db, public, f"Compute norm {word}", "Transparency about compute.")
+    found = registry.search(db, None, RegistryQuery(q="compute", page=9))
+    assert found.more_than_counted and found.pages == 2 and found.page == 2
+    assert len(found.hits) == 2
+    page = client.get("/norms", params={"q": "compute"}).text
+    assert "More than 3 norms: add words or a filter" in page
+    assert "Page 1 of 2" in page
+    assert registry.search(db, None, RegistryQuery(q="compute zeta")).total == 1

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -14,24 +11,11 @@ from typer.testing import CliRunner
 from app.accounts.models import User
 from app.cli import cli
 from app.commissions.models import Commission, Participant
-from app.config import get_settings
-from app.db import get_engine, session_scope
+from app.db import session_scope
+from app.norms.models import Norm
 from app.scenarios.models import Scenario
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_database(tmp_path: Path) -> Iterator[Path]:
-    """Point the app's settings at a fresh SQLite file for the duration of a test."""
-    path = tmp_path / "cli.db"
-    previous = os.environ["DATABASE_URL"]
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    get_settings.cache_clear()
-    yield path
-    get_engine(get_settings().database_url).dispose()
-    os.environ["DATABASE_URL"] = previous
-    get_settings.cache_clear()
 
 
 def test_demo_prepares_everything_and_is_idempotent(cli_database: Path) -> None:
@@ -42,7 +26,9 @@ def test_demo_prepares_everything_and_is_idempotent(cli_database: Path) -> None:
     second = runner.invoke(cli, ["demo", "--no-serve"])
     assert second.exit_code == 0, second.output
     with session_scope(write=False) as session:
-        assert session.scalar(select(func.count()).select_from(Commission)) == 1
+        # The seminar in session, and a concluded one whose charter the registry shows.
+        assert session.scalar(select(func.count()).select_from(Commission)) == 2
+        assert session.scalar(select(func.count()).select_from(Norm)) == 3
         assert session.scalar(select(func.count()).select_from(Scenario)) == 1
         seated = session.scalar(
             select(func.count())

@@ -1,0 +1,30 @@
+"""The archive download: a whole commission as one JSON file, for its instructors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.accounts.auth import CurrentUser
+from app.archive import service
+from app.commissions import service as commissions
+from app.db import SessionDep
+from app.errors import NotFound
+from app.i18n import gettext as _
+from app.instructor import rules as instructor_rules
+
+router = APIRouter()
+
+
+@router.get("/commissions/{commission_id}/archive.json", name="commission_archive")
+def download(session: SessionDep, user: CurrentUser, commission_id: int) -> Response:
+    """The archive holds every private word and every account; to anybody but the
+    commission's instructors it does not exist."""
+    viewer = commissions.viewer_of(commissions.participant_for(session, commission_id, user))
+    if not instructor_rules.can_manage(viewer):
+        raise NotFound(_("There is no commission here."))
+    return Response(
+        service.archive_json(service.export_commission(session, commission_id)),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="commission-{commission_id}.json"'},
+    )
