@@ -152,10 +152,10 @@ def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> Any
 
 
 # The registry's full-text index is written by hand in migration 0003 for each database (an
-# FTS5 table and its shadow tables on SQLite, a generated tsvector column and its index on
-# PostgreSQL); the models cannot describe it, so schema comparisons (`alembic check`) leave
-# it out.
-SEARCH_INDEX_OBJECTS = ("norms_fts", "ix_norms_search", "search_vector")
+# FTS5 table and its shadow tables on SQLite, a tsvector column and its index on PostgreSQL;
+# see app.norms.search_index). The models cannot describe it, so schema comparisons
+# (`alembic check`) leave it out.
+SEARCH_INDEX_OBJECTS = ("norm_fts", "ix_norm_index_search", "search_vector")
 
 
 def in_model_schema(

@@ -13,7 +13,8 @@ from app.commissions.models import (
 )
 from app.db import Base
 from app.injects.models import Inject
-from app.norms.models import Norm
+from app.norms import search_index  # noqa: F401 - keeps the search index in step with norms
+from app.norms.models import Norm, NormIndexEntry
 from app.proposals.models import (
     Amendment,
     Argument,
@@ -46,6 +47,7 @@ __all__ = [
     "Inject",
     "LoginAttempt",
     "Norm",
+    "NormIndexEntry",
     "Participant",
     "Proposal",
     "ProposalAuthor",

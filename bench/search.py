@@ -33,6 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import fields
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -113,13 +115,15 @@ def seed(url: str, n: int) -> None:
     from app.commissions import service as commissions
     from app.commissions.models import Delegation, Participant, WorkingGroup
     from app.db import get_engine
+    from app.norms import search_index
     from app.norms.models import Norm
-    from app.norms.search_text import index_fields
     from app.proposals.models import Proposal, ProposalAuthor, Revision
     from app.scenarios import service as scenarios
 
     per_commission = 1000
     texts = norm_texts(n)
+    now = datetime.now(UTC)
+    indexed = [f.name for f in fields(search_index.IndexedNorm)]
     with Session(get_engine(url)) as session:
         scenarios.ensure_builtin_scenarios(session)
         scenario = scenarios.find_scenario_by_slug(session, "cooling-off")
@@ -167,7 +171,6 @@ def seed(url: str, n: int) -> None:
                 numbers[group.id] += 1
                 number = numbers[group.id]
                 code = f"{group.code}-{number}"
-                search_title, search_body = index_fields(code, title, text)
                 common = {"commission_id": commission.id, "working_group_id": group.id}
                 proposals.append({"id": next_id, **common, "title": title, "stage": "adopted"})
                 revisions.append(
@@ -178,7 +181,7 @@ def seed(url: str, n: int) -> None:
                 norms.append(
                     {"id": next_id, **common, "proposal_id": next_id, "revision_id": next_id}
                     | {"number": number, "code": code, "title": title, "text": text}
-                    | {"tally": {}, "search_title": search_title, "search_body": search_body}
+                    | {"tally": {}, "adopted_at": now}
                 )
                 next_id += 1
             for model, rows in (
@@ -188,6 +191,11 @@ def seed(url: str, n: int) -> None:
                 (Norm, norms),
             ):
                 session.execute(insert(model), rows)
+            # A bulk insert bypasses the ORM events that index each norm; index them here.
+            search_index.write(
+                session.connection(),
+                [search_index.IndexedNorm(**{k: r[k] for k in indexed}) for r in norms],
+            )
         session.commit()
         # After a bulk load the planner needs fresh statistics, as autovacuum (PostgreSQL) or
         # `PRAGMA optimize` (SQLite) would gather on a running installation.

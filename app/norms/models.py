@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
-from app.norms.search_text import index_fields
 
 
 class Norm(Base):
@@ -36,14 +35,26 @@ class Norm(Base):
     # Per delegation: {"US": {"yes": 4, "no": 1, "abstain": 0}, ...}; totals only when secret.
     tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     adopted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The registry's full-text index reads these (prepared by app.norms.search_text): an FTS5
-    # table on SQLite, a GIN index over their tsvector on PostgreSQL (migration 0003).
-    search_title: Mapped[str] = mapped_column(Text, default="", server_default="")
-    search_body: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
-@event.listens_for(Norm, "before_insert")
-@event.listens_for(Norm, "before_update")
-def _prepare_search_fields(_mapper: Mapper[Norm], _connection: object, norm: Norm) -> None:
-    """Every way a norm is written (adoption, archive import) keeps its index text current."""
-    norm.search_title, norm.search_body = index_fields(norm.code, norm.title, norm.text)
+class NormIndexEntry(Base):
+    """A norm's entry in the registry's search index: what a search filters and sorts on.
+
+    Narrow on purpose, and written only by app.norms.search_index, which also keeps the text
+    for each database's full-text structure beside it (see there and migration 0003).
+    """
+
+    __tablename__ = "norm_index"
+
+    norm_id: Mapped[int] = mapped_column(
+        ForeignKey("norms.id", ondelete="CASCADE"), primary_key=True
+    )
+    commission_id: Mapped[int] = mapped_column(
+        ForeignKey("commissions.id", ondelete="CASCADE"), index=True
+    )
+    working_group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_groups.id", ondelete="CASCADE")
+    )
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    adopted_at: Mapped[datetime]

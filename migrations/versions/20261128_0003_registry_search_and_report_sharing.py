@@ -4,9 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28 17:50:00
 
-The registry's index is database-specific: an FTS5 table kept in step with `norms` by
-triggers on SQLite, a stored weighted tsvector column with a GIN index on PostgreSQL. Both read the
-prepared columns `search_title` and `search_body` (see app/norms/search_text.py).
+The registry's index (see app/norms/search_index.py): `norm_index`, a narrow row per norm with
+what a search filters and sorts on, plus a database-specific full-text structure over the same
+prepared text: a weighted tsvector column with a GIN index on PostgreSQL, an FTS5 table whose
+rowid is the norm's id on SQLite. Norms adopted before this migration are indexed here.
 """
 
 from collections.abc import Sequence
@@ -14,38 +15,24 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.norms.search_text import index_fields
+import app.db
+from app.norms import search_index
 
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Stored, so that ranking reads the vector instead of parsing each matching norm's text again.
 POSTGRES_INDEX = [
-    "ALTER TABLE norms ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-    "setweight(to_tsvector('english'::regconfig, search_title), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, search_body), 'B')) STORED",
-    "CREATE INDEX ix_norms_search ON norms USING gin (search_vector)",
+    "ALTER TABLE norm_index ADD COLUMN search_vector tsvector NOT NULL",
+    "CREATE INDEX ix_norm_index_search ON norm_index USING gin (search_vector)",
 ]
 
 SQLITE_INDEX = [
-    "CREATE VIRTUAL TABLE norms_fts USING fts5(search_title, search_body, content='norms', "
-    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER norms_fts_insert AFTER INSERT ON norms BEGIN "
-    "INSERT INTO norms_fts(rowid, search_title, search_body) "
-    "VALUES (new.id, new.search_title, new.search_body); END",
-    "CREATE TRIGGER norms_fts_delete AFTER DELETE ON norms BEGIN "
-    "INSERT INTO norms_fts(norms_fts, rowid, search_title, search_body) "
-    "VALUES ('delete', old.id, old.search_title, old.search_body); END",
-    "CREATE TRIGGER norms_fts_update AFTER UPDATE ON norms BEGIN "
-    "INSERT INTO norms_fts(norms_fts, rowid, search_title, search_body) "
-    "VALUES ('delete', old.id, old.search_title, old.search_body); "
-    "INSERT INTO norms_fts(rowid, search_title, search_body) "
-    "VALUES (new.id, new.search_title, new.search_body); END",
-    "INSERT INTO norms_fts(norms_fts) VALUES ('rebuild')",
+    "CREATE VIRTUAL TABLE norm_fts USING fts5(search_title, search_body, "
+    "tokenize='porter unicode61 remove_diacritics 2')",
     # `ORDER BY rank` is FTS5's fast path; a word in the title weighs ten times one in the text.
-    "INSERT INTO norms_fts(norms_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
+    "INSERT INTO norm_fts(norm_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
 ]
 
 
@@ -56,41 +43,63 @@ def upgrade() -> None:
                 "report_shared_with_class", sa.Boolean(), server_default=sa.false(), nullable=False
             )
         )
-    with op.batch_alter_table("norms") as batch_op:
-        batch_op.add_column(sa.Column("search_title", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("search_body", sa.Text(), server_default="", nullable=False))
-
-    # Norms adopted before this migration get their index text here.
-    conn = op.get_bind()
-    norms = sa.table(
-        "norms",
-        sa.column("id", sa.Integer),
-        sa.column("code", sa.String),
-        sa.column("title", sa.String),
-        sa.column("text", sa.Text),
-        sa.column("search_title", sa.Text),
-        sa.column("search_body", sa.Text),
+    op.create_table(
+        "norm_index",
+        sa.Column("norm_id", sa.Integer(), nullable=False),
+        sa.Column("commission_id", sa.Integer(), nullable=False),
+        sa.Column("working_group_id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("adopted_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["commission_id"],
+            ["commissions.id"],
+            name=op.f("fk_norm_index_commission_id_commissions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["norm_id"], ["norms.id"], name=op.f("fk_norm_index_norm_id_norms"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"],
+            ["proposals.id"],
+            name=op.f("fk_norm_index_proposal_id_proposals"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["working_group_id"],
+            ["working_groups.id"],
+            name=op.f("fk_norm_index_working_group_id_working_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("norm_id", name=op.f("pk_norm_index")),
     )
-    for row in conn.execute(sa.select(norms.c.id, norms.c.code, norms.c.title, norms.c.text)):
-        title, body = index_fields(row.code, row.title, row.text)
-        conn.execute(
-            norms.update().where(norms.c.id == row.id).values(search_title=title, search_body=body)
-        )
-
+    op.create_index(
+        op.f("ix_norm_index_commission_id"), "norm_index", ["commission_id"], unique=False
+    )
+    conn = op.get_bind()
     for statement in POSTGRES_INDEX if conn.dialect.name == "postgresql" else SQLITE_INDEX:
         op.execute(statement)
 
+    norms = sa.table(
+        "norms",
+        *(sa.column(c) for c in ("id", "commission_id", "working_group_id", "proposal_id")),
+        *(sa.column(c) for c in ("number", "code", "title", "text")),
+        sa.column("adopted_at", app.db.UTCDateTime(timezone=True)),
+    )
+    search_index.write(
+        conn,
+        [
+            search_index.IndexedNorm(**row._mapping)
+            for row in conn.execute(sa.select(norms).order_by(norms.c.id))
+        ],
+    )
+
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_norms_search")
-        op.execute("ALTER TABLE norms DROP COLUMN search_vector")
-    else:
-        for trigger in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER norms_fts_{trigger}")
-        op.execute("DROP TABLE norms_fts")
-    with op.batch_alter_table("norms") as batch_op:
-        batch_op.drop_column("search_body")
-        batch_op.drop_column("search_title")
+    if op.get_bind().dialect.name != "postgresql":
+        op.execute("DROP TABLE norm_fts")
+    op.drop_index(op.f("ix_norm_index_commission_id"), table_name="norm_index")
+    op.drop_table("norm_index")
     with op.batch_alter_table("commissions") as batch_op:
         batch_op.drop_column("report_shared_with_class")

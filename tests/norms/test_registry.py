@@ -239,7 +239,7 @@ def test_the_registry_asks_the_same_number_of_queries_for_more_norms(
 
 
 def test_adoption_and_edits_keep_the_index_current(db: Session, cast: Cast) -> None:
-    """Through the real adoption path (triggers on SQLite, a generated column on PostgreSQL)."""
+    """Through the real adoption path; an edit or a delete reaches the index too."""
     cast.commission.charter_visibility = "public"
     proposal = to_stage(db, cast, "voting")
     vote = open_vote_of(db, proposal)
