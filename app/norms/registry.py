@@ -91,7 +91,7 @@ class RegistryPage:
     hits: list[Hit]
     total: int
     page: int  # the query's page, brought within range
-    choices: Choices
+    choices: Choices | None  # None when only the results are drawn (search as you type)
 
     @property
     def pages(self) -> int:
@@ -166,7 +166,9 @@ def _with_search(
     return statement, [NORM_FTS.c.rank]
 
 
-def search(session: Session, user: User | None, query: RegistryQuery) -> RegistryPage:
+def search(
+    session: Session, user: User | None, query: RegistryQuery, *, with_choices: bool = True
+) -> RegistryPage:
     """One page of hits in a bounded number of queries, whatever the number of norms.
 
     The search runs over the narrow index (ids only); the page's twenty norms are then read
@@ -218,7 +220,7 @@ def search(session: Session, user: User | None, query: RegistryQuery) -> Registr
         hits=[Hit(norm, title, group, sponsors[norm.id]) for norm, title, group in in_order],
         total=total,
         page=page,
-        choices=choices(session, readable),
+        choices=choices(session, readable) if with_choices else None,
     )
 
 

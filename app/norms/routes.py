@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.norms import comparison, registry, rules, service
-from app.web import render
+from app.web import is_htmx, render
 
 router = APIRouter()
 
@@ -88,7 +88,8 @@ def registry_page(
         sort=sort if sort in registry.SORTS else "relevance",
         page=_whole_number(page) or 1,
     )
-    results = registry.search(session, user, query)
+    # As the visitor types, only the results are redrawn: the filters' options are not needed.
+    results = registry.search(session, user, query, with_choices=not is_htmx(request))
     # The address bar follows the search, without the empty fields a form sends.
     address = "/norms" + (f"?{urlencode(params)}" if (params := query.params()) else "")
     return render(
