@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.commissions.models import Commission, WorkingGroup
 from app.norms.models import Norm
-from app.norms.registry import readable_commission_ids
+from app.norms.registry import readable_clause, readable_commission_ids
 from app.norms.search_text import fold
 from app.norms.service import sponsoring_delegations
 from app.proposals.diff import Segment, word_diff
@@ -105,15 +105,11 @@ class Comparison:
 
 
 def readable_classes(session: Session, user: User | None, scenario_id: int) -> list[Commission]:
-    ids = readable_commission_ids(session, user)
-    visible = Commission.charter_visibility == "public"
+    readable = readable_clause(readable_commission_ids(session, user))
     return list(
         session.scalars(
             select(Commission)
-            .where(
-                Commission.scenario_id == scenario_id,
-                or_(visible, Commission.id.in_(ids)) if ids else visible,
-            )
+            .where(Commission.scenario_id == scenario_id, readable)
             .order_by(Commission.created_at, Commission.id)
         )
     )

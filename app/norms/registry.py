@@ -95,11 +95,16 @@ class RegistryPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-min(self.total, COUNT_LIMIT) // PAGE_SIZE))
+        return page_count(self.total)
 
     @property
     def more_than_counted(self) -> bool:
         return self.total > COUNT_LIMIT
+
+
+def page_count(total: int) -> int:
+    """Pages for this many hits; past the counting limit, the pages up to it."""
+    return max(1, -(-min(total, COUNT_LIMIT) // PAGE_SIZE))
 
 
 def readable_commission_ids(session: Session, user: User | None) -> list[int]:
@@ -118,7 +123,8 @@ def readable_commission_ids(session: Session, user: User | None) -> list[int]:
     ]
 
 
-def _readable(commission_ids: list[int]) -> ColumnElement[bool]:
+def readable_clause(commission_ids: list[int]) -> ColumnElement[bool]:
+    """Commissions whose charter is public, or among those this viewer may read besides."""
     public = Commission.charter_visibility == "public"
     return or_(public, Commission.id.in_(commission_ids)) if commission_ids else public
 
@@ -175,7 +181,7 @@ def search(
     whole, with their commission and working group, in one more query.
     """
     dialect = session.get_bind().dialect.name
-    readable = _readable(readable_commission_ids(session, user))
+    readable = readable_clause(readable_commission_ids(session, user))
     statement = (
         select(Entry.norm_id)
         .join(Commission, Commission.id == Entry.commission_id)
@@ -198,7 +204,7 @@ def search(
         "code": [WorkingGroup.code, Entry.number, Entry.commission_id],
         "relevance": by_relevance,
     }
-    page = min(max(query.page, 1), max(1, -(-min(total, COUNT_LIMIT) // PAGE_SIZE)))
+    page = min(max(query.page, 1), page_count(total))
     ids = list(
         session.scalars(
             statement.order_by(*orders[query.effective_sort])
@@ -235,20 +241,21 @@ def choices(session: Session, readable: ColumnElement[bool]) -> Choices:
         select(Commission.id, Commission.title).where(Commission.id.in_(select(with_norms)))
     ).all()
     ids = [i for i, _ in rows]
-    groups = session.execute(
-        select(WorkingGroup.code, func.min(WorkingGroup.name))
-        .where(WorkingGroup.commission_id.in_(ids))
-        .group_by(WorkingGroup.code)
-        .order_by(WorkingGroup.code)
-    ).all()
-    delegations = session.execute(
-        select(Delegation.code, func.min(Delegation.name))
-        .where(Delegation.commission_id.in_(ids))
-        .group_by(Delegation.code)
-        .order_by(Delegation.code)
-    ).all()
     return Choices(
-        groups=[(c, n) for c, n in groups],
+        groups=_codes_and_names(session, WorkingGroup, ids),
         commissions=sorted(((i, t) for i, t in rows), key=lambda r: r[1]),
-        delegations=[(c, n) for c, n in delegations],
+        delegations=_codes_and_names(session, Delegation, ids),
     )
+
+
+def _codes_and_names(
+    session: Session, model: type[WorkingGroup] | type[Delegation], commission_ids: list[int]
+) -> list[tuple[str, str]]:
+    """Each code once across these commissions (each copied its scenario's), with a name."""
+    rows = session.execute(
+        select(model.code, func.min(model.name))
+        .where(model.commission_id.in_(commission_ids))
+        .group_by(model.code)
+        .order_by(model.code)
+    ).all()
+    return [(code, name) for code, name in rows]

@@ -13,6 +13,7 @@ from app.accounts.auth import OptionalUser
 from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission
+from app.commissions.rules import Viewer
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import gettext as _
@@ -28,14 +29,24 @@ EXPORTS = {
 }
 
 
-def _readable_charter(session: Session, commission_id: int, user: User | None) -> service.Charter:
-    """A charter the viewer may not read is answered as not found: its existence stays private."""
+def _charter_reader(
+    session: Session, commission_id: int, user: User | None, missing: str
+) -> tuple[Commission, Viewer]:
+    """The commission, if the viewer may read its charter; else `missing` as not found, so that
+    a charter's existence stays private."""
     commission = session.get(Commission, commission_id)
     if commission is None:
-        raise NotFound(_("There is no charter here."))
+        raise NotFound(missing)
     viewer = commissions.viewer_of(commissions.participant_for(session, commission_id, user))
     if not rules.can_read_charter(viewer, commission.charter_visibility):
-        raise NotFound(_("There is no charter here."))
+        raise NotFound(missing)
+    return commission, viewer
+
+
+def _readable_charter(session: Session, commission_id: int, user: User | None) -> service.Charter:
+    commission, _viewer = _charter_reader(
+        session, commission_id, user, _("There is no charter here.")
+    )
     return service.load_charter(session, commission)
 
 
@@ -122,12 +133,7 @@ def norm_page(
     request: Request, session: SessionDep, user: OptionalUser, commission_id: int, code: str
 ) -> Response:
     """A norm at a stable address: its text, sponsors, vote and how the text came to be."""
-    commission = session.get(Commission, commission_id)
-    if commission is None:
-        raise NotFound(_("There is no norm here."))
-    viewer = commissions.viewer_of(commissions.participant_for(session, commission_id, user))
-    if not rules.can_read_charter(viewer, commission.charter_visibility):
-        raise NotFound(_("There is no norm here."))
+    commission, viewer = _charter_reader(session, commission_id, user, _("There is no norm here."))
     page = service.load_norm_page(session, commission, code)
     if page is None:
         raise NotFound(_("There is no norm here."))
