@@ -166,6 +166,24 @@ def set_password(
     typer.echo(f"{name} has a new password.")
 
 
+def _write_out(text: str, output: Path | None) -> None:
+    """An export to the named file, or to standard output."""
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}", err=True)
+
+
+def _read_in(path: Path) -> str:
+    """A file to import as UTF-8 text; one that cannot be read ends the command (exit 1)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        typer.echo(f"Cannot read {path}: {error}", err=True)
+        raise typer.Exit(1) from error
+
+
 @scenario_cli.command("export")
 def scenario_export(
     slug: Annotated[str, typer.Argument(help="The scenario's slug, e.g. cooling-off.")],
@@ -186,11 +204,7 @@ def scenario_export(
         text = scenarios.dump_scenario_file(
             scenarios.scenario_to_file(scenario), "json" if json_format else "yaml"
         )
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"Wrote {output}", err=True)
+    _write_out(text, output)
 
 
 @scenario_cli.command("import")
@@ -202,11 +216,7 @@ def scenario_import(
     from app.db import session_scope
     from app.scenarios import service as scenarios
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        typer.echo(f"Cannot read {path}: {error}", err=True)
-        raise typer.Exit(1) from error
+    text = _read_in(path)
     try:
         spec = scenarios.parse_scenario_file(text)
     except scenarios.ScenarioFileError as error:
@@ -247,11 +257,7 @@ def commission_export(
             typer.echo(error.message, err=True)
             raise typer.Exit(1) from error
     text = archive.archive_json(data)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"Wrote {output}", err=True)
+    _write_out(text, output)
 
 
 @cli.command("import")
@@ -274,11 +280,9 @@ def commission_import(
     from app.db import session_scope
     from app.errors import Invalid
 
+    text = _read_in(path)
     try:
-        data = archive.parse_archive(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        typer.echo(f"Cannot read {path}: {error}", err=True)
-        raise typer.Exit(1) from error
+        data = archive.parse_archive(text)
     except Invalid as error:
         typer.echo(f"{path}: {error.message}", err=True)
         raise typer.Exit(1) from error

@@ -64,6 +64,25 @@ def ensure_demo(session: Session) -> tuple[Commission, list[DemoLogin]]:
             session, scenario, DEMO_COMMISSION_TITLE, instructor
         )
         commissions.start_session(commission)
+    users: dict[str, User] = {}
+    for username, name, delegation_code, sector_code, *_rest in DEMO_DELEGATES:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = accounts.create_user(
+                session, username=username, display_name=name, password=DEMO_PASSWORD
+            )
+        users[username] = user
+        logins.append(DemoLogin(username, name, f"{delegation_code} {sector_code}"))
+    _seat_demo_class(session, commission, users, with_roles=True)
+    ensure_past_seminar(session, instructor, users)
+    return commission, logins
+
+
+def _seat_demo_class(
+    session: Session, commission: Commission, users: dict[str, User], *, with_roles: bool
+) -> None:
+    """Seat the demo delegates not yet in this commission: delegation, sector, every working
+    group; `with_roles` adds their private role briefs and co-chairs."""
     delegations = {
         d.code: d
         for d in session.scalars(
@@ -74,45 +93,35 @@ def ensure_demo(session: Session) -> tuple[Commission, list[DemoLogin]]:
         s.code: s
         for s in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
     }
-    groups = {
-        g.code: g
-        for g in session.scalars(
-            select(WorkingGroup).where(WorkingGroup.commission_id == commission.id)
-        )
-    }
+    groups = list(
+        session.scalars(select(WorkingGroup).where(WorkingGroup.commission_id == commission.id))
+    )
     briefs = {
         b.code: b
         for b in session.scalars(select(RoleBrief).where(RoleBrief.commission_id == commission.id))
+        if with_roles
     }
-    for username, name, delegation_code, sector_code, brief_code, head, chair_of in DEMO_DELEGATES:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            user = accounts.create_user(
-                session, username=username, display_name=name, password=DEMO_PASSWORD
-            )
-        existing = commissions.participant_for(session, commission.id, user)
+    for username, _name, delegation_code, sector_code, brief_code, head, chair_of in DEMO_DELEGATES:
+        user = users[username]
+        if commissions.participant_for(session, commission.id, user) is not None:
+            continue
         participant = commissions.join_commission(session, commission, user)
-        if existing is None:
-            delegation, sector = delegations[delegation_code], sectors[sector_code]
-            commissions.assign_seat(
-                participant,
-                delegation=delegation,
-                sector=sector,
-                role_brief=briefs.get(brief_code),
-                head_of_delegation=head,
+        commissions.assign_seat(
+            participant,
+            delegation=delegations[delegation_code],
+            sector=sectors[sector_code],
+            role_brief=briefs.get(brief_code),
+            head_of_delegation=head,
+        )
+        session.add_all(
+            Membership(
+                participant_id=participant.id,
+                working_group_id=group.id,
+                is_co_chair=with_roles and group.code == chair_of,
             )
-            session.add_all(
-                Membership(
-                    participant_id=participant.id,
-                    working_group_id=group.id,
-                    is_co_chair=(group.code == chair_of),
-                )
-                for group in groups.values()
-            )
-        logins.append(DemoLogin(username, name, f"{delegation_code} {sector_code}"))
+            for group in groups
+        )
     session.flush()
-    ensure_past_seminar(session, instructor)
-    return commission, logins
 
 
 PAST_SEMINAR_TITLE = "Cooling Off: spring seminar (concluded)"
@@ -163,7 +172,7 @@ PAST_PROPOSALS = (
 )
 
 
-def ensure_past_seminar(session: Session, instructor: User) -> Commission:
+def ensure_past_seminar(session: Session, instructor: User, users: dict[str, User]) -> Commission:
     """A class that met before: concluded, charter public, so the registry, the report and the
     comparison have something to show. Built through the services, like a real session."""
     from app.instructor import service as instructor_service
@@ -182,35 +191,10 @@ def ensure_past_seminar(session: Session, instructor: User) -> Commission:
     past = commissions.open_commission(session, scenario, PAST_SEMINAR_TITLE, instructor)
     commissions.start_session(past)
     session.flush()
-    delegations = {
-        d.code: d
-        for d in session.scalars(select(Delegation).where(Delegation.commission_id == past.id))
-    }
-    sectors = {
-        s.code: s for s in session.scalars(select(Sector).where(Sector.commission_id == past.id))
-    }
+    _seat_demo_class(session, past, users, with_roles=False)
     groups = list(
         session.scalars(select(WorkingGroup).where(WorkingGroup.commission_id == past.id))
     )
-    users = {
-        u.username: u
-        for u in session.scalars(
-            select(User).where(User.username.in_([d[0] for d in DEMO_DELEGATES]))
-        )
-    }
-    for username, _name, delegation_code, sector_code, _brief, head, _chair in DEMO_DELEGATES:
-        participant = commissions.join_commission(session, past, users[username])
-        commissions.assign_seat(
-            participant,
-            delegation=delegations[delegation_code],
-            sector=sectors[sector_code],
-            role_brief=None,
-            head_of_delegation=head,
-        )
-        session.add_all(
-            Membership(participant_id=participant.id, working_group_id=g.id) for g in groups
-        )
-    session.flush()
 
     def acting(proposal_id: int, username: str) -> proposals.Acting:
         user = instructor if username == "instructor" else users[username]
@@ -218,7 +202,7 @@ def ensure_past_seminar(session: Session, instructor: User) -> Commission:
 
     by_code = {g.code: g for g in groups}
     for group, author, sponsor, title, text, argument, prc_ballots in PAST_PROPOSALS:
-        writer = proposals.participant_of(session, past.id, users[author])  # with its delegation
+        writer = commissions.participant_for(session, past.id, users[author], with_delegation=True)
         backer = commissions.participant_for(session, past.id, users[sponsor])
         assert writer is not None
         assert backer is not None

@@ -277,7 +277,7 @@ def _seed(session: Session, n: int) -> Electorate:
     session.flush()
 
     # The first delegate drafts and tables; the instructor opens debate and the vote.
-    author = proposals.participant_of(session, commission.id, users[0])
+    author = commissions.participant_for(session, commission.id, users[0], with_delegation=True)
     assert author is not None
     proposal = proposals.create_proposal(
         session,

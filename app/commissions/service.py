@@ -139,14 +139,19 @@ def find_by_join_code(session: Session, raw_code: str) -> Commission | None:
     return session.scalar(select(Commission).where(Commission.join_code == code))
 
 
-def participant_for(session: Session, commission_id: int, user: User | None) -> Participant | None:
+def participant_for(
+    session: Session, commission_id: int, user: User | None, *, with_delegation: bool = False
+) -> Participant | None:
+    """This user's place in the commission, if any; `with_delegation` loads the delegation too
+    (what acting on proposals needs)."""
     if user is None:
         return None
-    return session.scalar(
-        select(Participant).where(
-            Participant.commission_id == commission_id, Participant.user_id == user.id
-        )
+    statement = select(Participant).where(
+        Participant.commission_id == commission_id, Participant.user_id == user.id
     )
+    if with_delegation:
+        statement = statement.options(joinedload(Participant.delegation))
+    return session.scalar(statement)
 
 
 def join_commission(session: Session, commission: Commission, user: User) -> Participant:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.auth import ApiUser
 from app.accounts.models import User
+from app.commissions import service as commissions
 from app.commissions.models import Participant, WorkingGroup
 from app.db import SessionDep, utcnow
 from app.errors import NotAllowed, NotFound
@@ -109,7 +110,7 @@ def _detail(session: Session, user: User, proposal_id: int) -> s.ProposalOut:
 def list_proposals(
     session: SessionDep, user: ApiUser, commission_id: int
 ) -> list[s.ProposalSummaryOut]:
-    participant = proposals.participant_of(session, commission_id, user)
+    participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None:
         raise NotAllowed(_("Only members of this commission can see it."))
     mine = select(ProposalAuthor.proposal_id).where(ProposalAuthor.participant_id == participant.id)
@@ -378,7 +379,7 @@ def _caucus_seat(
     session: Session, user: User, commission_id: int, pillar: str
 ) -> tuple[Participant, rules.Seat, WorkingGroup]:
     group = proposals.group_in_commission(session, commission_id, pillar)
-    participant = proposals.participant_of(session, commission_id, user)
+    participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None or participant.delegation_id is None:
         raise NotAllowed(_("Caucus rooms are for the delegation's own members."))
     return participant, proposals.seat_of(session, participant, group), group

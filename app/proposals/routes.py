@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.accounts.auth import CurrentUser
 from app.accounts.models import User
+from app.commissions import service as commissions
 from app.commissions.models import Delegation
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, Invalid, NotAllowed, NotFound
@@ -438,7 +439,7 @@ def _caucus(
     session: SessionDep, user: User, commission_id: int, pillar: str, delegation_code: str | None
 ) -> dict[str, Any]:
     group = proposals.group_in_commission(session, commission_id, pillar)
-    participant = proposals.participant_of(session, commission_id, user)
+    participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None:
         raise NotFound(_("There is no such working group in this commission."))
     seat = proposals.seat_of(session, participant, group)

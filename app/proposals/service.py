@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import User
 from app.activity.service import record
+from app.commissions import service as commissions
 from app.commissions.models import (
     Commission,
     Delegation,
@@ -43,14 +44,6 @@ BODY_MAX = 10_000
 
 
 # --- who is acting -------------------------------------------------------------------------
-
-
-def participant_of(session: Session, commission_id: int, user: User) -> Participant | None:
-    return session.scalar(
-        select(Participant)
-        .where(Participant.commission_id == commission_id, Participant.user_id == user.id)
-        .options(joinedload(Participant.delegation))
-    )
 
 
 def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> Seat:
@@ -122,7 +115,9 @@ def acting_on(
 ) -> Acting:
     """Load a proposal for a user; a proposal they may not see is answered as not found."""
     proposal = load_proposal(session, proposal_id, for_update=for_update)
-    participant = participant_of(session, proposal.commission_id, user)
+    participant = commissions.participant_for(
+        session, proposal.commission_id, user, with_delegation=True
+    )
     if participant is None:
         raise NotFound(_("There is no proposal here."))
     group = proposal.working_group

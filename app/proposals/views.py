@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
+from app.commissions import service as commissions
 from app.commissions.models import Delegation, Participant, WorkingGroup
 from app.errors import NotFound
 from app.i18n import gettext as _
@@ -270,7 +271,7 @@ class GroupPage:
 
 def group_page(session: Session, commission_id: int, pillar: str, user: User) -> GroupPage:
     group = proposals.group_in_commission(session, commission_id, pillar)
-    participant = proposals.participant_of(session, commission_id, user)
+    participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None:
         raise NotFound(_("There is no such working group in this commission."))
     seat = proposals.seat_of(session, participant, group)

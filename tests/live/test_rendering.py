@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.commissions import service as commissions
 from app.live.broker import LiveEvent
 from app.live.routes import StreamViewer, render_for
 from app.proposals import service as proposals
@@ -15,7 +16,7 @@ from tests.proposals.helpers import acting, open_vote_of, to_stage
 
 
 def viewer(db: Session, cast: Cast, user: User) -> StreamViewer:
-    participant = proposals.participant_of(db, cast.commission.id, user)
+    participant = commissions.participant_for(db, cast.commission.id, user, with_delegation=True)
     assert participant is not None
     return StreamViewer(
         user_id=user.id,
@@ -85,7 +86,9 @@ def test_a_new_argument_is_sent_as_one_item_plus_the_balance(db: Session, cast: 
 def test_caucus_events_reach_only_their_delegation_and_instructors(db: Session, cast: Cast) -> None:
     us = cast.participants["ursula"]
     seat = proposals.seat_of(
-        db, proposals.participant_of(db, cast.commission.id, cast.us_delegate), cast.groups["FT"]
+        db,
+        commissions.participant_for(db, cast.commission.id, cast.us_delegate, with_delegation=True),
+        cast.groups["FT"],
     )  # type: ignore[arg-type]
     message = proposals.post_caucus_message(
         db, us, seat, cast.delegations["US"], cast.groups["FT"], "Hold firm."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.commissions import service as commissions
 from app.commissions.models import WorkingGroupMembership
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
@@ -23,7 +24,9 @@ def draft(db: Session, cast: Cast, group: str = "FT", author: str = "ursula") ->
         author
     ]
     seat = proposals.seat_of(
-        db, proposals.participant_of(db, cast.commission.id, user), cast.groups[group]
+        db,
+        commissions.participant_for(db, cast.commission.id, user, with_delegation=True),
+        cast.groups[group],
     )  # type: ignore[arg-type]
     return proposals.create_proposal(
         db,
