@@ -316,7 +316,10 @@ def commission_import(
 @cli.callback()
 def main() -> None:
     """Settings come from the environment and an optional .env (DATABASE_URL, SECRET_KEY, …)."""
+    from app.models import install_model_events
+
     get_settings()
+    install_model_events()
 
 
 if __name__ == "__main__":

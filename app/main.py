@@ -34,6 +34,7 @@ from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import routes as live_routes
 from app.live.broker import make_broker
+from app.models import install_model_events
 from app.norms import routes as norm_routes
 from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
@@ -171,6 +172,7 @@ async def close_votes_at_their_deadline(every_seconds: float = 5.0) -> None:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    install_model_events()
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

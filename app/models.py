@@ -13,7 +13,7 @@ from app.commissions.models import (
 )
 from app.db import Base
 from app.injects.models import Inject
-from app.norms import search_index  # noqa: F401 - keeps the search index in step with norms
+from app.norms import search_index
 from app.norms.models import Norm, NormIndexEntry
 from app.proposals.models import (
     Amendment,
@@ -33,6 +33,16 @@ from app.scenarios.models import (
     ScenarioWorkingGroup,
 )
 from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
+
+
+def install_model_events() -> None:
+    """The ORM listeners the schema relies on (the registry's index follows every norm).
+
+    Called where the app and the CLI start (`create_app`, the CLI's callback) and by scripts
+    that write through the models; importing a module never installs them.
+    """
+    search_index.install()
+
 
 __all__ = [
     "Activity",
@@ -68,4 +78,5 @@ __all__ = [
     "Vote",
     "WorkingGroup",
     "WorkingGroupMembership",
+    "install_model_events",
 ]

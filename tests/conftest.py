@@ -44,9 +44,14 @@ from app.commissions.models import (  # noqa: E402
 from app.config import get_settings, normalize_database_url  # noqa: E402
 from app.db import get_engine, get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.models import install_model_events  # noqa: E402
 from app.scenarios import service as scenarios  # noqa: E402
 
 PASSWORD = "correct horse battery"
+
+# What create_app() and the CLI install; tests that write through services without an app need
+# them too.
+install_model_events()
 
 
 def is_postgres() -> bool:

@@ -9,8 +9,11 @@ match is what keeps that fast (about four times faster than the wide rows at 100
 - SQLite: `norm_fts`, an FTS5 table whose rowid is the norm's id.
 
 Both hold the same prepared text (app.norms.search_text), and migration 0003 creates them.
-Norms are written once, at adoption or import; the ORM events below keep the index in step
-with every insert, update and delete of a norm, so no caller has to remember it.
+Norms are written once, at adoption or import; the ORM events that `install()` registers keep
+the index in step with every insert, update and delete of a norm, so no caller has to remember
+it. They are installed explicitly where the app and the CLI start (`create_app`, the CLI's
+callback), never as a side effect of importing a module: an import that the served app happens
+not to make once left `/norms` empty under `commission serve`.
 """
 
 from __future__ import annotations
@@ -108,12 +111,33 @@ def remove(connection: Connection, norm_ids: list[int]) -> None:
         connection.execute(DELETE_SQLITE_TEXT, params)
 
 
-@event.listens_for(Norm, "after_insert")
-@event.listens_for(Norm, "after_update")
 def _index_norm(_mapper: Mapper[Norm], connection: Connection, norm: Norm) -> None:
     write(connection, [IndexedNorm.of(norm)])
 
 
-@event.listens_for(Norm, "after_delete")
 def _unindex_norm(_mapper: Mapper[Norm], connection: Connection, norm: Norm) -> None:
     remove(connection, [norm.id])
+
+
+_LISTENERS = (
+    ("after_insert", _index_norm),
+    ("after_update", _index_norm),
+    ("after_delete", _unindex_norm),
+)
+
+
+def install() -> None:
+    """Keep the index in step with every norm written through the ORM (idempotent)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Norm, name, listener):
+            event.listen(Norm, name, listener)
+
+
+def installed() -> bool:
+    return all(event.contains(Norm, name, listener) for name, listener in _LISTENERS)
+
+
+def uninstall() -> None:
+    for name, listener in _LISTENERS:
+        if event.contains(Norm, name, listener):
+            event.remove(Norm, name, listener)

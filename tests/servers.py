@@ -1,0 +1,222 @@
+"""The real app for tests and benchmarks: ports, and `commission serve` in a subprocess.
+
+Every test server and benchmark takes its port from `free_port()`, which honours
+`TEST_PORT_RANGE` (e.g. `8100-8199`, so that parallel runs on one machine keep apart) and
+otherwise lets the operating system choose. `served_app()` starts `commission serve` in a
+process group of its own, waits until it answers, and on the way out stops the whole group:
+the server itself, not only a shell in front of it, never outlives the test.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+COMMISSION = str(BIN / "commission")
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+
+
+def port_range(spec: str | None = None) -> range | None:
+    """`TEST_PORT_RANGE` ("8100-8199", both ends included) as a range, or None when unset."""
+    spec = os.environ.get("TEST_PORT_RANGE", "") if spec is None else spec
+    if not spec.strip():
+        return None
+    low, sep, high = spec.partition("-")
+    try:
+        first, last = int(low), int(high if sep else low)
+    except ValueError:
+        raise ValueError(f"TEST_PORT_RANGE must look like 8100-8199, not {spec!r}") from None
+    if not 1 <= first <= last <= 65535:
+        raise ValueError(f"TEST_PORT_RANGE {spec!r} is not a range of ports")
+    return range(first, last + 1)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A port nobody listens on: from TEST_PORT_RANGE when set, else chosen by the OS."""
+    ports = port_range()
+    if ports is None:
+        with socket.socket() as sock:
+            sock.bind((HOST, 0))
+            return int(sock.getsockname()[1])
+    # Start at a random place, so that processes sharing the range rarely pick the same port.
+    start = random.randrange(len(ports))
+    for offset in range(len(ports)):
+        port = ports[(start + offset) % len(ports)]
+        if _bindable(port):
+            return port
+    raise RuntimeError(f"no free port in TEST_PORT_RANGE={os.environ['TEST_PORT_RANGE']}")
+
+
+def sqlite_url(directory: Path | None = None, name: str = "served.db") -> str:
+    directory = directory or Path(tempfile.mkdtemp(prefix="commission-served-"))
+    return f"sqlite:///{directory / name}"
+
+
+def app_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment a served app runs with: this database, a private secret, development."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
+    env.update(
+        {
+            "DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"),
+            "ENVIRONMENT": "development",
+            "SECRET_KEY": "served-test-secret-" + "s" * 32,
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    args: Sequence[str], env: Mapping[str, str], *, timeout: float = 180, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`commission <args>` in a subprocess; fails with its output when it fails."""
+    result = subprocess.run(
+        [COMMISSION, *args], env=dict(env), capture_output=True, text=True, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"commission {' '.join(args)} exited {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+@dataclass
+class ServedApp:
+    """A running `commission serve`: its address, environment and log."""
+
+    base_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def wait_until_answering(
+    base_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(base_url + "/sign-in", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            raise RuntimeError(f"the app at {base_url} did not start:\n{log}")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group (the server and anything it started), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_S)
+
+
+@contextmanager
+def served_app(
+    env: Mapping[str, str],
+    *,
+    command: Sequence[str] | None = None,
+    log_dir: Path | None = None,
+    ready_timeout: float = READY_TIMEOUT_S,
+) -> Iterator[ServedApp]:
+    """`commission serve` (or `command`, with `{port}` filled in) until the block ends."""
+    port = free_port()
+    args = [a.format(port=port) for a in command] if command else None
+    args = args or [COMMISSION, "serve", "--host", HOST, "--port", str(port)]
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="commission-served-log-"))
+    log_path = log_dir / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            args, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            base_url = f"http://{HOST}:{port}"
+            wait_until_answering(base_url, process, log_path, ready_timeout)
+            yield ServedApp(base_url, dict(env), process, log_path)
+        finally:
+            stop(process)
+
+
+# --- a student's or instructor's browser, without the browser --------------------------------
+
+
+def csrf_in(html: str) -> str:
+    """The CSRF token a page carries in its forms."""
+    import re
+
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def page_sign_in(client: httpx.Client, username: str, password: str) -> None:
+    """Sign in through the sign-in form, as a browser does (CSRF token and all)."""
+    token = csrf_in(client.get("/sign-in").text)
+    response = client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+
+
+def submit_form(
+    client: httpx.Client,
+    page: str,
+    action: str,
+    data: Mapping[str, str],
+    files: Mapping[str, tuple[str, bytes, str]] | None = None,
+) -> httpx.Response:
+    """Fetch `page` for its CSRF token, then post the form to `action`."""
+    token = csrf_in(client.get(page).text)
+    return client.post(action, data={**data, "csrf_token": token}, files=files)
+
+
+def api_token(client: httpx.Client) -> str:
+    """A personal API token, created on the account page by a signed-in client."""
+    import re
+
+    response = submit_form(client, "/account", "/account/tokens", {"name": "tests"})
+    page = client.get(response.headers["location"]).text if response.is_redirect else response.text
+    match = re.search(r"\b(cmt_[A-Za-z0-9_\-]+)", page)
+    assert match, "the account page showed no new token"
+    return match.group(1)
