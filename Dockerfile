@@ -19,4 +19,4 @@ USER commission
 
 EXPOSE 8000
 # Migrations run at every start; they are a no-op when the schema is current.
-CMD ["sh", "-c", "commission db upgrade && commission serve --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "commission db upgrade && exec commission serve --host 0.0.0.0 --port 8000"]

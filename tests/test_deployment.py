@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
+import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import ROOT_DIR, normalize_database_url
 from tests.conftest import empty_postgres_database, is_postgres
+from tests.servers import app_environment, served_app
 
 BIN = Path(sys.executable).parent
 PRODUCTION_SECRET = "a-private-production-secret-of-enough-length"
@@ -32,14 +32,14 @@ def test_compose_runs_migrations_then_the_app_with_a_volume() -> None:
     services = spec["services"]  # type: ignore[index]
     app = services["app"]
     command = " ".join(app["command"])
-    assert "commission db upgrade && commission serve --host 0.0.0.0" in command
+    assert "commission db upgrade && exec commission serve --host 0.0.0.0" in command
     assert app["environment"]["ENVIRONMENT"] == "production"
     assert app["environment"]["DATABASE_URL"].startswith("postgresql://")
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
     assert "commission-data" in spec["volumes"]  # type: ignore[operator]
     assert services["db"]["volumes"][0].startswith("commission-data:")
     dockerfile = (ROOT_DIR / "Dockerfile").read_text()
-    assert "commission db upgrade && commission serve" in dockerfile
+    assert "commission db upgrade && exec commission serve" in dockerfile
 
 
 def test_production_refuses_the_demo_secret() -> None:
@@ -54,12 +54,6 @@ def test_production_refuses_the_demo_secret() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> int:
@@ -86,31 +80,16 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
     compose_database: str,
 ) -> None:
     app = compose()["services"]["app"]  # type: ignore[index]
-    port = free_port()
-    command = app["command"][-1].replace("--port 8000", f"--port {port}")
+    command = app["command"][-1].replace("--port 8000", "--port {port}")
     command = command.replace("--host 0.0.0.0", "--host 127.0.0.1")
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "ENVIRONMENT": "production",
-        "DATABASE_URL": compose_database.replace("postgresql+psycopg://", "postgresql://"),
-        "SECRET_KEY": PRODUCTION_SECRET,
-        "COOKIE_SECURE": "true",
-    }
-    process = subprocess.Popen(
-        ["sh", "-c", command], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    env = app_environment(
+        compose_database,
+        ENVIRONMENT="production",
+        SECRET_KEY=PRODUCTION_SECRET,
+        COOKIE_SECURE="true",
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get(base + "/sign-in") == 200:
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.3)
+    with served_app(env, command=["sh", "-c", command]) as served:
+        base = served.base_url
         with urllib.request.urlopen(base + "/sign-in", timeout=5) as response:  # noqa: S310
             cookie = response.headers.get("set-cookie", "")
         assert "Secure" in cookie
@@ -134,6 +113,9 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
         # The pool notices the dead connections and replaces them: no error reaches the user.
         assert api_probe(base) == 401
         assert api_probe(base) == 401
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+        # `docker stop` sends SIGTERM to the container's first process, the one the command
+        # started. With `exec` that is the server itself, so it stops, and nothing is left behind.
+        os.kill(served.process.pid, signal.SIGTERM)
+        assert served.process.wait(timeout=20) is not None
+        with pytest.raises(urllib.error.URLError, match="refused"):
+            urllib.request.urlopen(base + "/sign-in", timeout=2)  # noqa: S310

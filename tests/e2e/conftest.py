@@ -5,12 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.config import ROOT_DIR
+from tests.servers import app_environment, run_cli, served_app, sqlite_url
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -37,49 +33,15 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
     workdir = Path(tempfile.mkdtemp(prefix="commission-e2e-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
-        "ENVIRONMENT": "development",
-        "SECRET_KEY": "e2e-secret-" + "y" * 32,
-    }
-    commission = str(Path(sys.executable).with_name("commission"))
-    prepared = subprocess.run(
-        [commission, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert prepared.returncode == 0, prepared.stderr
-    port = free_port()
-    log = (workdir / "server.log").open("w")
-    process = subprocess.Popen(
-        [commission, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/sign-in", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError((workdir / "server.log").read_text()) from None
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    env = app_environment(sqlite_url(workdir, "e2e.db"), SECRET_KEY="e2e-secret-" + "y" * 32)
+    run_cli(["demo", "--no-serve"], env, timeout=120)
+    with served_app(env, log_dir=workdir) as app:
+        yield app.base_url
     shutil.rmtree(workdir, ignore_errors=True)
 
 

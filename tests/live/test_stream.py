@@ -7,30 +7,20 @@ through process B, and the change still arrives (LISTEN/NOTIFY carries it across
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import empty_postgres_database, is_postgres
+from tests.servers import app_environment, run_cli, served_app
 
-BIN = Path(sys.executable).parent
 PASSWORD = "demo-password"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -45,43 +35,11 @@ def database_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def servers(database_url: str) -> Iterator[list[str]]:
     """Two app processes on PostgreSQL, one on SQLite, all on the demo data."""
-    env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "development"}
-    env["SECRET_KEY"] = "stream-test-secret-" + "z" * 32
-    prepared = subprocess.run(
-        [str(BIN / "commission"), "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert prepared.returncode == 0, prepared.stderr
-    processes, bases = [], []
-    for _ in range(2 if is_postgres() else 1):
-        port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [str(BIN / "commission"), "serve", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base in bases:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(base + "/sign-in", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    assert time.monotonic() < deadline, "server did not start"
-                    time.sleep(0.2)
-        yield bases
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+    env = app_environment(database_url, SECRET_KEY="stream-test-secret-" + "z" * 32)
+    run_cli(["demo", "--no-serve"], env, timeout=120)
+    with ExitStack() as stack:
+        apps = [stack.enter_context(served_app(env)) for _ in range(2 if is_postgres() else 1)]
+        yield [a.base_url for a in apps]
 
 
 class Delegate:
