@@ -138,18 +138,35 @@ def wait_until_answering(
         time.sleep(0.2)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the process group (the server and anything it started), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+def _group_alive(pgid: int) -> bool:
     try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group (the server and anything it started), then SIGKILL.
+
+    The whole group, even when the process we started has already gone: a shell that died
+    may have left its server behind.
+    """
+    pgid = process.pid  # the leader of the session it was started in
+    with suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        process.poll()
+        if not _group_alive(pgid):
+            break
+        time.sleep(0.1)
+    else:
         with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT_S)
+            os.killpg(pgid, signal.SIGKILL)
+    process.wait(timeout=STOP_TIMEOUT_S)
 
 
 @contextmanager
