@@ -502,3 +502,60 @@ def test_the_charter_and_a_norm_page_read_well(page: Page) -> None:
     norm_link.first.click()
     expect(page.get_by_role("heading", name="How the text came to be")).to_be_visible()
     check_accessibility(page, "norm-page")
+
+
+# --- forms inside live lists ---------------------------------------------------------------------
+
+
+def assert_one_page(page: Page, url_path: str) -> None:
+    """The boosted form replaced the page: one header, one main, and the page's own address."""
+    expect(page.locator(".site-header")).to_have_count(1)
+    expect(page.locator("main")).to_have_count(1)
+    assert page.url.endswith(url_path), page.url
+
+
+def test_reply_and_hide_inside_the_live_argument_list_redraw_the_page_once(
+    people: Open,
+) -> None:
+    """The argument list appends live arguments (hx-swap="beforeend"); the reply and hide forms
+    inside it once inherited that and appended a second copy of the whole page."""
+    author = people("us-ngo")
+    sponsor = people("prc-ngo")
+    chair = people("instructor")
+    pid = draft(author, "frontier-technology", unique("Shared red-team findings"), "Text.")
+    url = f"/proposals/{pid}"
+    ask_to_sponsor(author, "Zhou Lan")
+    accept_sponsorship(sponsor, pid, "Zhou Lan")
+    author.goto(url)
+    stage_action(author, "Table the proposal", "Tabled")
+    chair.goto(url)
+    stage_action(chair, "Open debate", "In debate")
+
+    argument = "Which findings would be shared, and with whom?"
+    sponsor.goto(url)
+    sponsor.get_by_role("radio", name="Question").check()
+    sponsor.get_by_label("Your argument").fill(argument)
+    sponsor.get_by_role("button", name="Post argument").click()
+    expect(sponsor.locator(".argument-list")).to_contain_text(argument)
+    settle(sponsor)
+
+    reply = "Only findings about catastrophic misuse, with both national contact points."
+    author.goto(url)
+    thread = author.locator(".argument-list > .argument", has_text=argument)
+    thread.get_by_text("Reply", exact=True).click()
+    thread.get_by_label("Your reply").fill(reply)
+    thread.get_by_role("button", name="Post reply").click()
+    expect(thread.locator(".argument-replies").first).to_contain_text(reply)
+    settle(author)
+    assert_one_page(author, url)
+    expect(author.get_by_text(reply)).to_have_count(1)
+
+    chair.goto(url)
+    thread = chair.locator(".argument-list > .argument", has_text=argument)
+    thread.get_by_text("Hide this argument").first.click()
+    thread.get_by_label("Reason (logged)").first.fill("Repeated question")
+    thread.get_by_role("button", name="Hide", exact=True).first.click()
+    expect(chair.get_by_text("Hidden by an instructor: Repeated question")).to_have_count(1)
+    settle(chair)
+    assert_one_page(chair, url)
+    expect(chair.get_by_text(argument)).to_have_count(0)
