@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import apidocs
 from app.accounts import routes as account_routes
-from app.accounts.auth import SignInRequired, current_user
+from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
 from app.api import router as api_router
 from app.archive import routes as archive_routes
 from app.commissions import routes as commission_routes
@@ -90,6 +90,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     message = str(exc.detail) if exc.detail else _("Something went wrong.")
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 405 and request.method == "GET":
+        # Someone reloaded or typed the address a form posts to.
+        message = _(
+            "This address only takes a form. Go back to the page the form is on and send it again."
+        )
+    try:
+        await run_in_threadpool(identify_for_error_page, request)
+    except Exception:  # the error page must be drawn even when the database is away
+        logger.exception("identifying the reader of an error page failed")
     return _error_page(request, exc.status_code, message)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -111,6 +112,27 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+def _path_of(url: str) -> str:
+    """The path and query of an address (what goes in the address bar of this site)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def address_headers(request: Request, page_url: str | None) -> dict[str, str]:
+    """Where the address bar should point after a boosted form that drew a page (a refusal).
+
+    A form that succeeds redirects, and HTMX shows the page it lands on. A refused form redraws
+    a page in place; left alone, the bar would show the form's POST address, and reloading it
+    answers 405. So the bar is set to the page drawn: `page_url` when the redraw is another page
+    than the form's (a dashboard control refused on the proposal page), else the page the form
+    was on. Replaced, not pushed: a refusal is not a step back to return to.
+    """
+    if request.method not in UNSAFE_METHODS or request.headers.get("hx-request") != "true":
+        return {}
+    target = page_url or _path_of(request.headers.get("hx-current-url", ""))
+    return {"HX-Replace-Url": target} if target.startswith("/") else {}
+
+
 def render(
     request: Request,
     name: str,
@@ -119,8 +141,14 @@ def render(
     status_code: int = 200,
     block: str | None = None,
     headers: Mapping[str, str] | None = None,
+    page_url: str | None = None,
 ) -> Response:
-    """Render a page, or only its named block when HTMX asks for a fragment."""
+    """Render a page, or only its named block when HTMX asks for a fragment.
+
+    `page_url` is the address of the page drawn, for a form that redraws another page than
+    the one it sits on (see address_headers).
+    """
+    headers = {**address_headers(request, page_url), **(headers or {})}
     full_context: dict[str, Any] = {
         "request": request,
         "current_user": getattr(request.state, "signed_in", None),

@@ -87,6 +87,14 @@ def empty_postgres_database(suffix: str) -> str:
     return url
 
 
+def fresh_database(name: str) -> str:
+    """An empty database for a served app or a CLI run: beside the suite's own on PostgreSQL,
+    a new SQLite file otherwise."""
+    if is_postgres():
+        return empty_postgres_database(name)
+    return f"sqlite:///{Path(tempfile.mkdtemp(prefix=f'commission-{name}-')) / 'served.db'}"
+
+
 def reset_database(engine: Engine) -> None:
     """Drop everything, then build the schema with the migrations (the way production does)."""
     from alembic import command
@@ -179,6 +187,19 @@ def cli_database(tmp_path: Path) -> Iterator[Path]:
     get_engine(get_settings().database_url).dispose()
     os.environ["DATABASE_URL"] = previous
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def served_demo() -> Iterator[Any]:
+    """`commission serve` on the demo data, shared by the tests that only read it or act in
+    ways other tests do not depend on (each makes its own proposals). Tests that conclude the
+    commission or count things start their own (tests/servers.py)."""
+    from tests.servers import app_environment, run_cli, served_app
+
+    env = app_environment(fresh_database("served_demo"))
+    run_cli(["demo", "--no-serve"], env)
+    with served_app(env) as served:
+        yield served
 
 
 @pytest.fixture

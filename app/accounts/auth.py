@@ -90,6 +90,22 @@ def current_user(request: Request, session: SessionDep) -> User | None:
     return request.state.user  # type: ignore[no-any-return]
 
 
+def identify_for_error_page(request: Request) -> None:
+    """Who is signed in, for an error page drawn before any route ran (404, 405): its header
+    then shows the person's own navigation, not the visitor's. Blocking: run in a thread."""
+    if hasattr(request.state, "user") or SESSION_COOKIE not in request.cookies:
+        return
+    from sqlalchemy.orm import Session
+
+    from app.db import get_engine
+
+    with Session(bind=get_engine(get_settings().database_url)) as session:
+        try:
+            current_user(request, session)
+        finally:
+            session.rollback()
+
+
 def required_user(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -133,6 +133,7 @@ def _manage_page(
         "instructor/manage.html",
         _manage_context(session, commission, **extra),
         status_code=status_code,
+        page_url=f"/commissions/{commission.id}/manage",
     )
 
 

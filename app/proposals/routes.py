@@ -53,6 +53,7 @@ def show_proposal(
             page, error=error, notice=None, errors=errors or {}, values=values or {}
         ),
         status_code=status_code,
+        page_url=f"/proposals/{proposal_id}",
     )
 
 

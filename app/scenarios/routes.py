@@ -56,7 +56,13 @@ def _page(
         "part_values": {},
     }
     context.update(extra)
-    return render(request, "scenarios/scenario.html", context, status_code=status_code)
+    return render(
+        request,
+        "scenarios/scenario.html",
+        context,
+        status_code=status_code,
+        page_url=f"/scenarios/{scenario.id}",
+    )
 
 
 @router.get("/scenarios/{scenario_id}", name="scenario")

@@ -559,3 +559,23 @@ def test_reply_and_hide_inside_the_live_argument_list_redraw_the_page_once(
     settle(chair)
     assert_one_page(chair, url)
     expect(chair.get_by_text(argument)).to_have_count(0)
+
+
+def test_a_refused_form_leaves_the_pages_own_address_to_reload(people: Open) -> None:
+    """A boosted form that is refused redraws its page with the message; the address bar
+    keeps the page's address, so a reload shows the page (it once answered 405)."""
+    author = people("us-scholar")
+    group = f"{COMMISSION}/groups/frontier-technology"
+    author.goto(group)
+    form = author.get_by_role("region", name="Draft a proposal")
+    form.get_by_label("Title").fill("A title with no text")
+    form.get_by_label("Text of the norm").fill("   ")
+    form.get_by_role("button", name="Save draft").click()
+    expect(author.get_by_text("Write the text of the norm you propose.")).to_be_visible()
+    expect(form.get_by_label("Title")).to_have_value("A title with no text")
+    assert author.url.endswith(group), author.url
+    response = author.reload()
+    assert response is not None
+    assert response.status == 200
+    expect(author.get_by_role("region", name="Draft a proposal")).to_be_visible()
+    expect(author.get_by_role("navigation", name="Main")).to_contain_text("Riley Chen")

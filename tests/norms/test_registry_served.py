@@ -5,22 +5,15 @@ imports only what it needs, which once left the search index without its listene
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import empty_postgres_database, is_postgres
+from tests.conftest import fresh_database
 from tests.seminar import Seminar
-from tests.servers import ServedApp, app_environment, run_cli, served_app, sqlite_url
-
-
-def fresh_database(name: str) -> str:
-    if is_postgres():
-        return empty_postgres_database(name)
-    return sqlite_url(Path(tempfile.mkdtemp(prefix=f"commission-{name}-")))
+from tests.servers import ServedApp, app_environment, run_cli, served_app
 
 
 @pytest.fixture(scope="module")
