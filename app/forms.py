@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
 
 
 @dataclass
@@ -29,3 +32,13 @@ def safe_next_url(raw: str | None, default: str = "/") -> str:
     if "\\" in raw:
         return default
     return raw
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """Every text field of a posted form, read on the event loop (reading never blocks it), so
+    that a route with a form whose fields are not known in advance can still be a plain `def`
+    that FastAPI runs in the threadpool."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]

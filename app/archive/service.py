@@ -404,7 +404,7 @@ def _import_users(session: Session, rows: list[UserRow]) -> dict[int, User]:
     }
     missing = [row for row in rows if row.username not in existing]
     if missing:
-        unusable = accounts.password_hasher.hash(secrets.token_urlsafe(32))
+        unusable = accounts.generated_password_hasher.hash(secrets.token_urlsafe(32))
         created = [
             User(
                 username=row.username,

@@ -230,15 +230,17 @@ def auto_seat(
 
 
 @router.post("/commissions/{commission_id}/manage/roster")
-async def upload_roster(
+def upload_roster(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     commission_id: int,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    # A plain `def`: FastAPI runs it in the threadpool, so the database work and the password
+    # hashes of a whole class never hold up the event loop (the live streams, the sweeper).
     commission, me = service.managed_commission(session, commission_id, user)
-    data = await file.read(UPLOAD_LIMIT + 1) if file is not None else b""
+    data = file.file.read(UPLOAD_LIMIT + 1) if file is not None else b""
     return enrol_from_bytes(request, session, commission, me, data)
 
 

@@ -443,7 +443,12 @@ def enrol(
         taken.add(username)
         password = new_password()
         user = accounts.create_user(
-            session, username=username, display_name=row.name, password=password, email=row.email
+            session,
+            username=username,
+            display_name=row.name,
+            password=password,
+            email=row.email,
+            generated_password=True,
         )
         session.add(
             Participant(

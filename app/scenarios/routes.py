@@ -12,6 +12,7 @@ from app.accounts.auth import CurrentUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
+from app.forms import FormFields
 from app.i18n import gettext as _
 from app.instructor.routes import instructor_home_page
 from app.scenarios import service
@@ -90,7 +91,7 @@ def clone(session: SessionDep, user: CurrentUser, scenario_id: int) -> Response:
 
 
 @router.post("/instructor/scenarios")
-async def import_file(
+def import_file(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -98,7 +99,8 @@ async def import_file(
 ) -> Response:
     if not user.is_instructor:
         raise NotAllowed(_("This page is for instructors."))
-    data = await file.read(UPLOAD_LIMIT + 1) if file is not None else b""
+    # Sync route (threadpool): parsing and storing a scenario never runs on the event loop.
+    data = file.file.read(UPLOAD_LIMIT + 1) if file is not None else b""
     problems: list[str] = []
     if not data:
         problems = [_("Choose a scenario file to upload.")]
@@ -211,10 +213,11 @@ def edit_brief(
 
 
 @router.post("/scenarios/{scenario_id}/{part}/{item_id}")
-async def edit_part(
+def edit_part(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    form: FormFields,
     scenario_id: int,
     part: str,
     item_id: int,
@@ -223,7 +226,6 @@ async def edit_part(
     if part not in service.EDITABLE_PARTS:
         raise NotFound(_("There is no such part of a scenario."))
     scenario = _editable(session, scenario_id, user)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         problems = service.update_part(scenario, part, item_id, form)
     except KeyError as error:
