@@ -195,6 +195,7 @@ class NormPage:
     norm: Norm
     commission: Commission
     group: WorkingGroup
+    drafters: list[str]
     sponsors: list[str]
     revisions: list[Revision]  # oldest first
     diffs: list[tuple[Revision, Revision, list[Segment]]]
@@ -242,6 +243,7 @@ def load_norm_page(
         norm=norm,
         commission=commission,
         group=group,
+        drafters=drafters(session, commission, [norm], reader)[norm.id],
         sponsors=sponsoring_delegations(session, [norm])[norm.id],
         revisions=revisions,
         diffs=[(a, b, word_diff(a.text, b.text)) for a, b in pairwise(revisions)],
