@@ -29,7 +29,7 @@ from app.norms.models import Norm
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.voting import service as voting
-from tests.conftest import Cast, make_user, sign_in
+from tests.conftest import Cast, QueryCounter, make_user, sign_in
 from tests.proposals.helpers import acting, draft, open_vote_of
 
 VOTERS = ("us_delegate", "us_colleague", "prc_delegate")
@@ -354,3 +354,16 @@ def test_the_api_tells_a_caller_outside_the_commission_nothing(
     inside = client.get(url, headers={"Authorization": f"Bearer {member_token}"})
     expected = 403 if path.endswith("/participants") else 200  # the roster API: instructors
     assert inside.status_code == expected, inside.text
+
+
+def test_naming_people_costs_the_same_queries_however_many_there_are(
+    client: TestClient, published: Published, count_queries: QueryCounter
+) -> None:
+    """FT-1 has two drafters, two revisions and an amendment; CY-1 one of each but the last."""
+    counts = []
+    for code in ("CY-1", "FT-1"):
+        client.get(f"/norms/{published.id}/{code}")
+        count_queries.statements.clear()
+        assert client.get(f"/norms/{published.id}/{code}").status_code == 200
+        counts.append(count_queries.count)
+    assert counts[0] == counts[1], count_queries.statements
