@@ -18,6 +18,7 @@ from tests.servers import ServedApp, api_token, page_sign_in
 US_DELEGATES = tuple(d[0] for d in DEMO_DELEGATES if d[2] == "US")
 PRC_DELEGATES = tuple(d[0] for d in DEMO_DELEGATES if d[2] == "PRC")
 DEMO_NAMES = ("Dr. Morgan Hale", *(d[1] for d in DEMO_DELEGATES))
+DEMO_USERNAMES = ("instructor", *(d[0] for d in DEMO_DELEGATES))
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -108,9 +109,9 @@ class Seminar:
         assert closed["stage"] == "adopted", closed
         return dict(closed)
 
-    def conclude(self, commission_id: int, visibility: str = "public") -> None:
+    def conclude(
+        self, commission_id: int, visibility: str = "public", *, credit_by_name: bool = False
+    ) -> None:
+        body = {"visibility": visibility, "credit_students_by_name": credit_by_name}
         with self.api("instructor") as api:
-            ok(
-                api.post(f"/commissions/{commission_id}/conclude", json={"visibility": visibility}),
-                204,
-            )
+            ok(api.post(f"/commissions/{commission_id}/conclude", json=body), 204)

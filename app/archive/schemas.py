@@ -90,6 +90,8 @@ class CommissionRow(KeyedRow):
     status: CommissionStatus
     charter_visibility: Visibility
     chatham_house: bool
+    # Absent from archives written before it existed: such a charter names no student outside.
+    credit_students_by_name: bool = False
     report_shared_with_class: bool
     created_by_id: int | None
     created_at: AwareDatetime

@@ -30,8 +30,12 @@ class Commission(Base):
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="setup")
     charter_visibility: Mapped[str] = mapped_column(String(10), default="private")
-    # Outside the commission, words are attributed to a delegation and sector, never a person.
+    # The Chatham House Rule: words are tied to a delegation and sector, never a person, even
+    # inside the room (instructors excepted); see commissions.rules.names_people.
     chatham_house: Mapped[bool] = mapped_column(default=False)
+    # Chosen when the charter is published: outside the room people are named only if this is
+    # on (and the Chatham House Rule is off); otherwise by delegation and sector.
+    credit_students_by_name: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The after-action report is for the commission's instructors unless they share it.
     report_shared_with_class: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from app.commissions.models import (
     Sector,
     WorkingGroup,
 )
-from app.commissions.rules import NOBODY, Viewer
+from app.commissions.rules import NOBODY, Person, Viewer, names_people
 from app.db import utcnow
 from app.injects.models import Inject
 from app.scenarios.models import Scenario
@@ -178,6 +179,32 @@ def viewer_of(participant: Participant | None) -> Viewer:
         role=participant.role,
         delegation_id=participant.delegation_id,
     )
+
+
+def names_people_to(commission: Commission, reader: Viewer) -> bool:
+    """Whether pages of this commission name people to this reader (commissions.rules)."""
+    return names_people(
+        reader,
+        chatham_house=commission.chatham_house,
+        credit_students=commission.credit_students_by_name,
+    )
+
+
+def persons(session: Session, participant_ids: Collection[int | None]) -> dict[int, Person]:
+    """Participants as pages mention them (name, role, delegation and sector), in one query."""
+    wanted = {pid for pid in participant_ids if pid}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Participant.id, Participant.role, User.display_name, Delegation.name, Sector.name)
+        .join(User, User.id == Participant.user_id)
+        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
+        .outerjoin(Sector, Sector.id == Participant.sector_id)
+        .where(Participant.id.in_(wanted))
+    ).all()
+    return {
+        pid: Person(name, role, delegation, sector) for pid, role, name, delegation, sector in rows
+    }
 
 
 @dataclass

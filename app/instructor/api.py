@@ -185,7 +185,13 @@ def conclude(
     session: SessionDep, user: ApiUser, commission_id: int, body: s.ConcludeIn
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-    service.conclude(session, commission, me, visibility=body.visibility)
+    service.conclude(
+        session,
+        commission,
+        me,
+        visibility=body.visibility,
+        credit_students_by_name=body.credit_students_by_name,
+    )
     return Response(status_code=204)
 
 

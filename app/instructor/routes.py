@@ -471,6 +471,8 @@ def _conclude_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    visibility: str = "class",
+    credit_students_by_name: bool = False,
 ) -> Response:
     return render(
         request,
@@ -479,6 +481,8 @@ def _conclude_page(
             "commission": commission,
             "preview": service.conclusion_preview(session, commission),
             "error": error,
+            # A refused form keeps what the instructor chose.
+            "chosen": {"visibility": visibility, "credit": credit_students_by_name},
         },
         status_code=status_code,
     )
@@ -491,14 +495,27 @@ def conclude(
     user: CurrentUser,
     commission_id: int,
     visibility: Annotated[str, Form()] = "",
+    credit_students_by_name: Annotated[bool, Form()] = False,
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     try:
-        service.conclude(session, commission, me, visibility=visibility)
+        service.conclude(
+            session,
+            commission,
+            me,
+            visibility=visibility,
+            credit_students_by_name=credit_students_by_name,
+        )
     except DomainError as error:
         session.rollback()
         return _conclude_page(
-            request, session, commission, error=error.message, status_code=error.status_code
+            request,
+            session,
+            commission,
+            error=error.message,
+            status_code=error.status_code,
+            visibility=visibility,
+            credit_students_by_name=credit_students_by_name,
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 

@@ -85,3 +85,8 @@ class InjectOut(BaseModel):
 
 class ConcludeIn(BaseModel):
     visibility: Literal["private", "class", "public"]
+    credit_students_by_name: bool = Field(
+        default=False,
+        description="Name students outside the room (visitors, the registry, exports). Off: "
+        "they appear by delegation and sector. Refused under the Chatham House Rule.",
+    )

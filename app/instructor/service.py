@@ -503,15 +503,29 @@ def conclusion_preview(session: Session, commission: Commission) -> ConclusionPr
 
 
 def conclude(
-    session: Session, commission: Commission, me: Participant, *, visibility: str
+    session: Session,
+    commission: Commission,
+    me: Participant,
+    *,
+    visibility: str,
+    credit_students_by_name: bool = False,
 ) -> ConclusionPreview:
     """Close every open vote as it stands, withdraw what never reached a vote, publish the charter.
 
     Drafts stay drafts (they were never public); tabled proposals and those in debate are
-    withdrawn, so the record says plainly that they did not come to a vote.
+    withdrawn, so the record says plainly that they did not come to a vote. Outside the room the
+    charter names students only if `credit_students_by_name`, which the Chatham House Rule forbids.
     """
     if visibility not in ("private", "class", "public"):
         raise Invalid(_("Choose who may read the charter."), field="visibility")
+    if credit_students_by_name and commission.chatham_house:
+        raise Invalid(
+            _(
+                "This commission runs under the Chatham House Rule: no one may be named outside"
+                " the room. Leave crediting students by name off."
+            ),
+            field="credit_students_by_name",
+        )
     if commission.status == "concluded":
         raise Conflict(_("This commission has concluded already."))
     preview = conclusion_preview(session, commission)
@@ -527,7 +541,15 @@ def conclude(
             proposals.announce_change(session, proposal, "stage")
     commission.status, commission.concluded_at = "concluded", utcnow()
     commission.charter_visibility = visibility
-    record(session, commission.id, "commission.concluded", actor_id=me.id, visibility=visibility)
+    commission.credit_students_by_name = credit_students_by_name
+    record(
+        session,
+        commission.id,
+        "commission.concluded",
+        actor_id=me.id,
+        visibility=visibility,
+        credit_students_by_name=credit_students_by_name,
+    )
     return preview
 
 

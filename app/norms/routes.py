@@ -134,7 +134,7 @@ def norm_page(
 ) -> Response:
     """A norm at a stable address: its text, sponsors, vote and how the text came to be."""
     commission, viewer = _charter_reader(session, commission_id, user, _("There is no norm here."))
-    page = service.load_norm_page(session, commission, code)
+    page = service.load_norm_page(session, commission, code, viewer)
     if page is None:
         raise NotFound(_("There is no norm here."))
     return render(request, "norms/norm.html", {"page": page, "can_see_debate": viewer.is_member})

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
-from app.commissions.models import Commission, Delegation, Participant, Sector, WorkingGroup
+from app.commissions import rules as commission_rules
+from app.commissions import service as commissions
+from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.commissions.rules import OUTSIDE, Viewer
 from app.csv_cells import safe_cell as _cell
 from app.norms.models import Norm
 from app.proposals.diff import Segment, word_diff
@@ -29,11 +31,17 @@ class CharterGroup:
 
 @dataclass
 class Charter:
+    """A commission's charter as it is published. It reads the same to everyone, in the page and
+    in every export: printed or downloaded it leaves the room, so it names people only if the
+    instructor credited students by name (commissions.rules)."""
+
     commission: Commission
     groups: list[CharterGroup]
-    # Sponsoring delegations per norm (authors and accepted sponsors), never names: a charter is
-    # read outside the room, and under the Chatham House Rule words are not tied to people.
+    # Sponsoring delegations per norm (authors and accepted sponsors): a delegation's support.
     sponsors: dict[int, list[str]]
+    # Per norm, its drafters as the outside world may know them.
+    authors: dict[int, list[str]]
+    named: bool  # whether those are names, or delegations and sectors
 
     @property
     def count(self) -> int:
@@ -41,7 +49,7 @@ class Charter:
 
 
 def load_charter(session: Session, commission: Commission) -> Charter:
-    """The charter in four queries, whatever its length."""
+    """The charter in six queries, whatever its length."""
     groups = list(
         session.scalars(
             select(WorkingGroup)
@@ -56,8 +64,33 @@ def load_charter(session: Session, commission: Commission) -> Charter:
     for norm in norms:
         by_group[norm.working_group_id].norms.append(norm)
     return Charter(
-        commission, [by_group[g.id] for g in groups], sponsoring_delegations(session, norms)
+        commission,
+        [by_group[g.id] for g in groups],
+        sponsoring_delegations(session, norms),
+        drafters(session, commission, norms, OUTSIDE),
+        commissions.names_people_to(commission, OUTSIDE),
     )
+
+
+def drafters(
+    session: Session, commission: Commission, norms: Sequence[Norm], reader: Viewer
+) -> dict[int, list[str]]:
+    """Per norm, the authors of its proposal (the drafter first) as this reader may know them,
+    in two queries."""
+    rows = session.execute(
+        select(ProposalAuthor.proposal_id, ProposalAuthor.participant_id)
+        .where(ProposalAuthor.proposal_id.in_([n.proposal_id for n in norms]))
+        .order_by(ProposalAuthor.added_at, ProposalAuthor.participant_id)
+    ).all()
+    people = commissions.persons(session, [pid for _proposal, pid in rows])
+    named = commissions.names_people_to(commission, reader)
+    by_proposal: dict[int, list[str]] = {}
+    for proposal_id, pid in rows:
+        label = commission_rules.person_label(people[pid], named=named)
+        shown = by_proposal.setdefault(proposal_id, [])
+        if label not in shown:  # two drafters of one seat read as that seat once
+            shown.append(label)
+    return {n.id: by_proposal.get(n.proposal_id, []) for n in norms}
 
 
 def sponsoring_delegations(session: Session, norms: Sequence[Norm]) -> dict[int, list[str]]:
@@ -100,7 +133,8 @@ def charter_markdown(charter: Charter) -> str:
                 "",
                 norm.text,
                 "",
-                f"*Adopted {norm.adopted_at:%Y-%m-%d}. Sponsors: "
+                f"*Adopted {norm.adopted_at:%Y-%m-%d}. "
+                f"Drafted by: {'; '.join(charter.authors[norm.id]) or '—'}. Sponsors: "
                 f"{', '.join(charter.sponsors[norm.id]) or '—'}. "
                 f"Vote (yes–no–abstain): {_tally_words(norm.tally) or '—'}.*",
                 "",
@@ -112,12 +146,14 @@ def charter_json(charter: Charter) -> str:
     return json.dumps(
         {
             "commission": charter.commission.title,
+            "people_named": charter.named,
             "norms": [
                 {
                     "code": n.code,
                     "working_group": g.group.code,
                     "title": n.title,
                     "text": n.text,
+                    "authors": charter.authors[n.id],
                     "sponsors": charter.sponsors[n.id],
                     "tally": n.tally,
                     "adopted_at": n.adopted_at.isoformat(),
@@ -134,7 +170,9 @@ def charter_json(charter: Charter) -> str:
 def charter_csv(charter: Charter) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["code", "working_group", "title", "text", "sponsors", "tally", "adopted_at"])
+    writer.writerow(
+        ["code", "working_group", "title", "text", "authors", "sponsors", "tally", "adopted_at"]
+    )
     for group in charter.groups:
         for n in group.norms:
             writer.writerow(
@@ -143,6 +181,7 @@ def charter_csv(charter: Charter) -> str:
                     group.group.code,
                     _cell(n.title),
                     _cell(n.text),
+                    _cell("; ".join(charter.authors[n.id])),
                     _cell("; ".join(charter.sponsors[n.id])),
                     _tally_words(n.tally),
                     n.adopted_at.isoformat(),
@@ -156,14 +195,19 @@ class NormPage:
     norm: Norm
     commission: Commission
     group: WorkingGroup
+    drafters: list[str]
     sponsors: list[str]
     revisions: list[Revision]  # oldest first
     diffs: list[tuple[Revision, Revision, list[Segment]]]
     amendments: list[Amendment]  # absorbed into the text: accepted or adopted
-    authors: dict[int, str]  # participant id -> how the page names them
+    authors: dict[int, str]  # participant id -> how the page names them to its reader
+    named: bool  # whether those are names, or delegations and sectors
 
 
-def load_norm_page(session: Session, commission: Commission, code: str) -> NormPage | None:
+def load_norm_page(
+    session: Session, commission: Commission, code: str, reader: Viewer
+) -> NormPage | None:
+    """A norm and its history; who wrote what is named as `reader` may know them."""
     norm = session.scalar(
         select(Norm).where(Norm.commission_id == commission.id, Norm.code == code.upper())
     )
@@ -188,32 +232,22 @@ def load_norm_page(session: Session, commission: Commission, code: str) -> NormP
             .order_by(Amendment.id)
         )
     )
-    people = {r.author_id for r in revisions} | {a.author_id for a in amendments}
-    rows = session.execute(
-        select(Participant.id, Participant.user_id, Delegation.name, Participant.sector_id)
-        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
-        .where(Participant.id.in_([p for p in people if p]))
-    ).all()
-    users = {
-        u.id: u.display_name
-        for u in session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))
+    people = commissions.persons(
+        session, {r.author_id for r in revisions} | {a.author_id for a in amendments}
+    )
+    named = commissions.names_people_to(commission, reader)
+    authors = {
+        pid: commission_rules.person_label(person, named=named) for pid, person in people.items()
     }
-    sectors = {
-        x.id: x.name
-        for x in session.scalars(select(Sector).where(Sector.commission_id == commission.id))
-    }
-    authors = {}
-    for pid, user_id, delegation, sector_id in rows:
-        # Under the Chatham House Rule, words are attributed to a delegation and sector only.
-        seat = ", ".join(n for n in (delegation, sectors.get(sector_id or 0)) if n) or "—"
-        authors[pid] = seat if commission.chatham_house else f"{users.get(user_id, '—')} ({seat})"
     return NormPage(
         norm=norm,
         commission=commission,
         group=group,
+        drafters=drafters(session, commission, [norm], reader)[norm.id],
         sponsors=sponsoring_delegations(session, [norm])[norm.id],
         revisions=revisions,
         diffs=[(a, b, word_diff(a.text, b.text)) for a, b in pairwise(revisions)],
         amendments=amendments,
         authors=authors,
+        named=named,
     )

@@ -67,7 +67,7 @@ def report_page(
 ) -> Response:
     commission, _me, viewer = _readable_report(session, commission_id, user)
     report = service.load_report(session, commission, viewer)
-    show_people = rules.may_name_participants(viewer, commission.chatham_house)
+    show_people = commissions.names_people_to(commission, viewer)
     return render(
         request,
         "reports/report.html",

@@ -24,11 +24,6 @@ def can_export_participation(viewer: Viewer) -> bool:
     return viewer.is_instructor
 
 
-def may_name_participants(viewer: Viewer, chatham_house: bool) -> bool:
-    """Under the Chatham House Rule the class sees totals by delegation and sector, never names."""
-    return viewer.is_instructor or not chatham_house
-
-
 class BallotGroup(NamedTuple):
     """How many roll-call ballots of one delegation and sector made one choice in one vote."""
 

@@ -48,6 +48,7 @@ def test_every_table_has_rows(exported: dict[str, Any]) -> None:
     assert "norm_index" not in exported  # derived from the norms, rebuilt on import
     assert any(i["status"] == "published" for i in exported["injects"])
     assert exported["commission"]["chatham_house"] is True
+    assert exported["commission"]["credit_students_by_name"] is False
 
 
 def test_round_trip_loses_nothing(db: Session, cast: Cast, exported: dict[str, Any]) -> None:
@@ -237,3 +238,19 @@ def test_a_file_that_is_not_json_is_refused() -> None:
         archive.parse_archive("{")
     with pytest.raises(Invalid, match="a JSON object"):
         archive.parse_archive(json.dumps([1, 2]))
+
+
+def test_the_choice_to_credit_students_by_name_travels_with_the_archive(
+    db: Session, cast: Cast
+) -> None:
+    cast.commission.credit_students_by_name = True
+    db.flush()
+    exported = archive.export_commission(db, cast.commission.id)
+    assert exported["commission"]["credit_students_by_name"] is True
+    imported = archive.import_commission(db, copy.deepcopy(exported))
+    assert imported.credit_students_by_name is True
+    # An archive written before the choice existed imports with nobody credited by name.
+    del exported["commission"]["credit_students_by_name"]
+    older = archive.import_commission(db, exported)
+    assert older.credit_students_by_name is False
+    assert exported["commission"]["chatham_house"] is False

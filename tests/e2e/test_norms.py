@@ -11,6 +11,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, check_accessibility, sign_in
+from tests.seminar import DEMO_NAMES
 
 
 def test_a_visitor_searches_the_registry_as_they_type(page: Page) -> None:
@@ -67,6 +68,20 @@ def test_a_norm_page_and_the_printed_charter(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "charter-print.png"), full_page=True)
     pdf = page.pdf(path=str(ARTIFACTS / "charter.pdf"), format="A4")
     assert pdf.startswith(b"%PDF")
+
+
+def test_a_visitor_reads_a_norms_history_by_delegation_and_sector(page: Page) -> None:
+    """Students' names stay in the class: the norm's drafter and every revision are seats."""
+    page.goto("/norms?q=notification")
+    page.get_by_role("link", name=re.compile("Joint notification of serious AI incidents")).click()
+    body = page.locator("body")
+    expect(body).to_contain_text("Drafted by: United States · Private sector.")
+    history = page.get_by_role("region", name="How the text came to be")
+    expect(history).to_contain_text("Revision 1, by United States · Private sector")
+    expect(history).to_contain_text("People are named by delegation and sector.")
+    text = body.inner_text()
+    assert [name for name in DEMO_NAMES if name in text] == []
+    check_accessibility(page, "norm-visitor")
 
 
 def test_the_instructor_reads_the_report_and_compares_classes(page: Page) -> None:

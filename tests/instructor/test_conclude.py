@@ -6,6 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
+from app.activity.models import Activity
 from app.norms.models import Norm
 from app.voting import service as voting
 from tests.conftest import Cast, csrf_from, sign_in
@@ -87,3 +89,115 @@ def test_nothing_can_be_written_after_conclusion(
     assert drafted.status_code == 409
     caucus = f"/commissions/{cast.commission.id}/caucus/frontier-technology"
     assert client.post(caucus, data={"csrf_token": token, "body": "hi"}).status_code == 409
+
+
+def conclude_url(cast: Cast) -> str:
+    return f"/commissions/{cast.commission.id}/manage/conclude"
+
+
+def test_students_are_credited_by_name_only_if_the_instructor_chooses(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    sign_in(client, "ines")
+    form = client.get(conclude_url(cast)).text
+    assert "How the charter names students" in form
+    assert 'name="credit_students_by_name" value="true">' in form  # offered, not ticked
+    response = client.post(
+        conclude_url(cast),
+        data={
+            "csrf_token": csrf_from(form),
+            "visibility": "public",
+            "credit_students_by_name": "true",
+        },
+    )
+    assert response.status_code == 303
+    db.refresh(cast.commission)
+    assert cast.commission.credit_students_by_name is True
+    logged = db.scalar(
+        select(Activity).where(
+            Activity.commission_id == cast.commission.id, Activity.kind == "commission.concluded"
+        )
+    )
+    assert logged is not None and logged.data["credit_students_by_name"] is True
+    assert "Its charter credits students by name." in client.get(conclude_url(cast)).text
+
+
+def test_by_default_the_charter_credits_no_student(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    sign_in(client, "ines")
+    form = client.get(conclude_url(cast)).text
+    client.post(conclude_url(cast), data={"csrf_token": csrf_from(form), "visibility": "public"})
+    db.refresh(cast.commission)
+    assert cast.commission.status == "concluded"
+    assert cast.commission.credit_students_by_name is False
+    assert "names delegations and sectors, not students" in client.get(conclude_url(cast)).text
+
+
+def test_a_refused_conclusion_keeps_what_the_instructor_chose(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    sign_in(client, "ines")
+    form = client.get(conclude_url(cast)).text
+    refused = client.post(
+        conclude_url(cast),
+        data={
+            "csrf_token": csrf_from(form),
+            "visibility": "everyone",
+            "credit_students_by_name": "true",
+        },
+    )
+    assert refused.status_code == 422
+    assert 'name="credit_students_by_name" value="true" checked>' in refused.text
+    db.refresh(cast.commission)
+    assert cast.commission.status == "in_session"
+    assert cast.commission.credit_students_by_name is False
+
+
+def test_the_chatham_house_rule_forbids_crediting_by_name(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    cast.commission.chatham_house = True
+    db.flush()
+    sign_in(client, "ines")
+    form = client.get(conclude_url(cast)).text
+    assert 'name="credit_students_by_name"' not in form  # not offered
+    assert "no one is named outside the room" in form
+    # A form sent anyway (an old tab, a script) is refused with the reason, the choice kept.
+    refused = client.post(
+        conclude_url(cast),
+        data={
+            "csrf_token": csrf_from(form),
+            "visibility": "public",
+            "credit_students_by_name": "1",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Leave crediting students by name off." in refused.text
+    assert 'name="visibility" value="public" checked>' in refused.text
+    db.refresh(cast.commission)
+    assert cast.commission.status == "in_session"
+
+
+def test_the_api_concludes_with_or_without_crediting(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    prof = {"Authorization": f"Bearer {accounts.create_api_token(db, cast.instructor, 'lms')[1]}"}
+    url = f"/api/v1/commissions/{cast.commission.id}/conclude"
+    cast.commission.chatham_house = True
+    db.flush()
+    refused = client.post(
+        url, json={"visibility": "public", "credit_students_by_name": True}, headers=prof
+    )
+    assert refused.status_code == 422
+    assert "Chatham House Rule" in refused.json()["detail"]
+    cast.commission.chatham_house = False
+    db.flush()
+    done = client.post(
+        url, json={"visibility": "public", "credit_students_by_name": True}, headers=prof
+    )
+    assert done.status_code == 204, done.text
+    db.refresh(cast.commission)
+    assert cast.commission.credit_students_by_name is True
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ConcludeIn"]
+    assert schema["properties"]["credit_students_by_name"]["default"] is False

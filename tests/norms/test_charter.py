@@ -133,13 +133,20 @@ def test_the_norm_page_tells_how_the_text_came_to_be(
     assert "within 48 hours" in page.text
     assert "<del>72</del><ins>48</ins>" in page.text
     assert "Amendments it absorbed" in page.text
-    assert "Pei PRC" in page.text  # named outside the room unless the Chatham House Rule applies
+    # A visitor knows the amendment's author by delegation and sector, never by name.
+    assert "Pei PRC" not in page.text
+    assert "People&#39;s Republic of China · Academia: accepted as friendly" in page.text
     assert "Read the debate" not in page.text  # a visitor
+    cast.commission.credit_students_by_name = True
+    db.flush()
+    credited = client.get(f"/norms/{cast.commission.id}/FT-1").text
+    assert "Pei PRC (People&#39;s Republic of China · Academia)" in credited
+    # The Chatham House Rule outweighs crediting.
     cast.commission.chatham_house = True
     db.flush()
     hidden = client.get(f"/norms/{cast.commission.id}/FT-1").text
     assert "Pei PRC" not in hidden
-    assert "People&#39;s Republic of China, Academia" in hidden
+    assert "People&#39;s Republic of China · Academia" in hidden
     assert client.get(f"/norms/{cast.commission.id}/FT-9").status_code == 404
     cast.commission.charter_visibility = "class"
     db.flush()

@@ -40,12 +40,6 @@ def test_only_instructors_share_it_and_export_participation() -> None:
         assert not rules.can_export_participation(viewer)
 
 
-def test_the_chatham_house_rule_keeps_names_from_the_class() -> None:
-    assert rules.may_name_participants(DELEGATE, chatham_house=False)
-    assert not rules.may_name_participants(DELEGATE, chatham_house=True)
-    assert rules.may_name_participants(INSTRUCTOR, chatham_house=True)
-
-
 def shares(agreements: list[rules.Agreement]) -> dict[tuple[int, int], tuple[int, int]]:
     return {(a.first, a.second): (a.alike, a.pairs) for a in agreements}
 
