@@ -32,7 +32,9 @@ from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import service as proposals
 from app.proposals.models import Argument, Proposal
+from app.proposals.rules import Seat
 from app.scenarios import service as scenarios
+from app.voting import rules as voting_rules
 from app.voting import service as voting
 from app.voting.models import BallotReceipt, Vote
 from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
@@ -561,6 +563,10 @@ class OpenVote:
     eligible: int
     not_voted: list[Participant]
 
+    @property
+    def everyone_voted(self) -> bool:
+        return voting_rules.everyone_has_voted(self.cast, self.eligible)
+
 
 @dataclass
 class GroupBoard:
@@ -608,26 +614,27 @@ def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) 
         .order_by(Argument.id.desc())
         .limit(activity_limit * max(len(data.groups), 1) * 3)
     ).all()
-    member_delegations = {d.id for d in data.delegations if d.status == "member"}
+    delegations = {d.id: d for d in data.delegations}
     boards = []
     for group in data.groups:
         by_stage: dict[str, list[Proposal]] = {}
         for proposal in proposals_:
             if proposal.working_group_id == group.id:
                 by_stage.setdefault(proposal.stage, []).append(proposal)
-        eligible_people = [
-            p
+        seats = [
+            proposals.seat_from(
+                p,
+                delegations.get(p.delegation_id or 0),
+                next((m for m in p.memberships if m.working_group_id == group.id), None),
+            )
             for p in data.participants
-            if p.role == "delegate"
-            and p.delegation_id in member_delegations
-            and any(m.working_group_id == group.id for m in p.memberships)
         ]
         boards.append(
             GroupBoard(
                 group=group,
                 by_stage=by_stage,
                 open_votes=[
-                    _open_vote(proposal, vote, voted.get(vote.id, set()), eligible_people, data)
+                    _open_vote(proposal, vote, voted.get(vote.id, set()), seats, data)
                     for proposal, vote in open_votes
                     if proposal.working_group_id == group.id
                 ],
@@ -641,17 +648,16 @@ def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) 
 
 
 def _open_vote(
-    proposal: Proposal, vote: Vote, voted: set[int], eligible: list[Participant], data: Roster
+    proposal: Proposal, vote: Vote, voted: set[int], seats: list[Seat], data: Roster
 ) -> OpenVote:
-    if vote.ballot_unit == "delegation":
-        heads = [
-            p
-            for p in data.participants
-            if p.is_head_of_delegation
-            and any(p.delegation_id == d.id and d.status == "member" for d in data.delegations)
-        ]
-        voted_delegations = {p.delegation_id for p in data.participants if p.id in voted}
-        waiting = [p for p in heads if p.delegation_id not in voted_delegations]
-        return OpenVote(proposal, vote, len(voted), len(heads), waiting)
-    waiting = [p for p in eligible if p.id not in voted]
-    return OpenVote(proposal, vote, len(voted), max(len(eligible), len(voted)), waiting)
+    """Turnout and who may still vote, decided by the same rule as the tally and the ballot."""
+    people = {p.id: p for p in data.participants}
+    eligible = sum(voting_rules.eligible_by_delegation(seats, vote.ballot_unit).values())
+    waiting = voting_rules.not_yet_voted(seats, vote.ballot_unit, voted)
+    return OpenVote(
+        proposal,
+        vote,
+        len(voted),
+        max(eligible, len(voted)),
+        [people[s.participant_id] for s in waiting],
+    )

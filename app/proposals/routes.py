@@ -57,6 +57,10 @@ def show_proposal(
     )
 
 
+def _acting_for_update(session: SessionDep, proposal_id: int, user: User) -> proposals.Acting:
+    return proposals.acting_on(session, proposal_id, user, for_update=True)
+
+
 def act(
     request: Request,
     session: SessionDep,
@@ -67,10 +71,15 @@ def act(
     field_names: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     return_to: str = "",
+    load: Callable[[SessionDep, int, User], proposals.Acting] = _acting_for_update,
 ) -> Response:
-    """Run one action on a proposal; on success redirect back, on refusal show why."""
+    """Run one action on a proposal; on success redirect back, on refusal show why.
+
+    `load` finds the proposal and the person acting; by default with the proposal row locked,
+    which every stage-changing action needs.
+    """
     try:
-        acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+        acting = load(session, proposal_id, user)
         action(acting)
     except NotFound:
         raise
@@ -287,12 +296,15 @@ def cast_ballot(
     vote_id: int,
     choice: Annotated[str, Form()] = "",
 ) -> Response:
+    # The same path as the API's ballot: one joined query, no lock on the proposal (the
+    # ballot locks the vote row; the database keeps one ballot per voter).
     return act(
         request,
         session,
         user,
         proposal_id,
         lambda a: voting.cast_ballot(session, a, vote_id, choice),
+        load=proposals.acting_for_ballot,
     )
 
 

@@ -117,15 +117,6 @@ def can_accept_amendment(seat: Seat, proposal: ProposalFacts) -> bool:
     return not proposal.session_over and proposal.stage == "debate" and is_author(seat, proposal)
 
 
-def can_vote(seat: Seat, ballot_unit: str) -> bool:
-    """Delegates of member delegations vote; under ballot unit "delegation" only the head."""
-    if seat.role != "delegate" or seat.delegation_id is None or not seat.delegation_is_member:
-        return False
-    if ballot_unit == "delegation":
-        return seat.is_head
-    return seat.in_group
-
-
 def can_read_caucus(seat: Seat, delegation_id: int) -> bool:
     return seat.is_instructor or seat.delegation_id == delegation_id
 

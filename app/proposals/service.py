@@ -46,10 +46,12 @@ BODY_MAX = 10_000
 # --- who is acting -------------------------------------------------------------------------
 
 
-def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> Seat:
-    """The participant as seen from one working group (needs participant.delegation loaded)."""
-    membership = session.get(WorkingGroupMembership, (participant.id, group.id))
-    delegation = participant.delegation
+def seat_from(
+    participant: Participant,
+    delegation: Delegation | None,
+    membership: WorkingGroupMembership | None,
+) -> Seat:
+    """The participant as seen from the working group of `membership` (None: not in it)."""
     return Seat(
         participant_id=participant.id,
         role=participant.role,
@@ -59,6 +61,12 @@ def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> 
         is_co_chair=membership is not None and membership.is_co_chair,
         is_head=participant.is_head_of_delegation,
     )
+
+
+def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> Seat:
+    """The participant as seen from one working group (needs participant.delegation loaded)."""
+    membership = session.get(WorkingGroupMembership, (participant.id, group.id))
+    return seat_from(participant, participant.delegation, membership)
 
 
 def facts_of(
@@ -711,15 +719,7 @@ def acting_for_ballot(session: Session, proposal_id: int, user: User) -> Acting:
     if row is None or row[0].stage == "draft":
         raise NotFound(_("There is no proposal here."))
     proposal, group, participant, delegation, membership, commission = row
-    seat = Seat(
-        participant_id=participant.id,
-        role=participant.role,
-        delegation_id=participant.delegation_id,
-        delegation_is_member=delegation is not None and delegation.status == "member",
-        in_group=membership is not None,
-        is_co_chair=membership is not None and membership.is_co_chair,
-        is_head=participant.is_head_of_delegation,
-    )
+    seat = seat_from(participant, delegation, membership)
     facts = ProposalFacts(
         stage=proposal.stage,
         author_ids=frozenset(),

@@ -20,6 +20,7 @@ from app.proposals import service as proposals
 from app.proposals.diff import Segment, word_diff
 from app.proposals.models import Amendment, Argument, Proposal, ProposalAuthor, Revision
 from app.proposals.service import Acting
+from app.voting import rules as voting_rules
 from app.voting import service as voting
 from app.voting.models import Vote
 from app.voting.service import Standing
@@ -130,7 +131,7 @@ def vote_panel(session: Session, acting: Acting) -> VotePanel | None:
     has_voted = voting.has_voted(session, vote, acting.participant.id)
     return VotePanel(
         standing=standing,
-        can_vote=vote.closed_at is None and rules.can_vote(acting.seat, vote.ballot_unit),
+        can_vote=vote.closed_at is None and voting_rules.can_vote(acting.seat, vote.ballot_unit),
         has_voted=has_voted,
         my_choice=voting.my_roll_call_choice(session, vote, acting.participant.id)
         if has_voted

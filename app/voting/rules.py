@@ -8,19 +8,69 @@ differently, so sentences are never assembled from translated pieces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
 
 from app.i18n import gettext as _
 from app.i18n import ngettext
+from app.proposals.rules import Seat
 
 VOTING_RULES = ("double_majority", "simple_majority", "two_thirds", "consensus", "unanimity")
 BALLOT_UNITS = ("delegate", "delegation")
 BALLOT_TYPES = ("roll_call", "secret")
 CHOICES = ("yes", "no", "abstain")
 DEFAULT_QUORUM = 0.5
+
+
+# --- who votes ------------------------------------------------------------------------------
+# One decision, from which the ballot form, the refusal of a ballot, the tally's eligible counts,
+# the dashboard's "not yet voted" and the API all derive.
+
+
+def can_vote(seat: Seat, ballot_unit: str) -> bool:
+    """Delegates of member delegations in the working group vote; under ballot unit
+    "delegation" the head of each member delegation votes for it, in the group or not."""
+    if seat.role != "delegate" or seat.delegation_id is None or not seat.delegation_is_member:
+        return False
+    if ballot_unit == "delegation":
+        return seat.is_head
+    return seat.in_group
+
+
+def eligible_voters(seats: Iterable[Seat], ballot_unit: str) -> list[Seat]:
+    """The seats that may cast a ballot in a vote under this ballot unit."""
+    return [seat for seat in seats if can_vote(seat, ballot_unit)]
+
+
+def eligible_by_delegation(seats: Iterable[Seat], ballot_unit: str) -> dict[int, int]:
+    """How many ballots each delegation may cast: its eligible delegates, or one when its
+    head votes for it."""
+    counts: dict[int, int] = {}
+    for seat in eligible_voters(seats, ballot_unit):
+        assert seat.delegation_id is not None  # can_vote requires a delegation
+        counts[seat.delegation_id] = counts.get(seat.delegation_id, 0) + 1
+    if ballot_unit == "delegation":
+        return dict.fromkeys(counts, 1)
+    return counts
+
+
+def not_yet_voted(
+    seats: Iterable[Seat], ballot_unit: str, voted_participant_ids: set[int]
+) -> list[Seat]:
+    """Who may still vote: eligible seats without a ballot, and under ballot unit "delegation"
+    the heads of delegations that have not voted (another head may have voted for it)."""
+    eligible = eligible_voters(seats, ballot_unit)
+    if ballot_unit != "delegation":
+        return [s for s in eligible if s.participant_id not in voted_participant_ids]
+    done = {s.delegation_id for s in eligible if s.participant_id in voted_participant_ids}
+    return [s for s in eligible if s.delegation_id not in done]
+
+
+def everyone_has_voted(cast: int, eligible: int) -> bool:
+    """Every eligible ballot is in: a chair can close without waiting for anyone."""
+    return eligible > 0 and cast >= eligible
 
 
 @dataclass(frozen=True)

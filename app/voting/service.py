@@ -28,6 +28,7 @@ from app.norms.models import Norm
 from app.proposals import rules as proposal_rules
 from app.proposals import service as proposals
 from app.proposals.models import Amendment, Proposal
+from app.proposals.rules import Seat
 from app.proposals.service import Acting
 from app.voting import rules
 from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
@@ -172,7 +173,7 @@ def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> 
         raise Conflict(_("This vote has closed."))
     if vote.deadline is not None and utcnow() > vote.deadline:
         raise Conflict(_("The deadline for this vote has passed."))
-    if not proposal_rules.can_vote(acting.seat, vote.ballot_unit):
+    if not rules.can_vote(acting.seat, vote.ballot_unit):
         if vote.ballot_unit == "delegation":
             raise NotAllowed(_("In this working group the head of delegation votes for it."))
         raise NotAllowed(_("Only delegates of member delegations in this working group can vote."))
@@ -245,25 +246,32 @@ class Standing:
     counts: list[DelegationCount]
 
     @property
+    def everyone_voted(self) -> bool:
+        """An open vote with every eligible ballot in: the chair may close it now."""
+        return self.vote.closed_at is None and rules.everyone_has_voted(
+            self.result.cast, self.result.eligible
+        )
+
+    @property
     def show_counts(self) -> bool:
         """Running tallies can be hidden until the vote closes (against bandwagon voting)."""
         return self.vote.closed_at is not None or not self.vote.hide_running_tally
 
 
-def _eligible_by_delegation(session: Session, vote: Vote, group_id: int) -> dict[int, int]:
-    if vote.ballot_unit == "delegation":
-        return {}
+def voter_seats(session: Session, commission_id: int, group_id: int) -> list[Seat]:
+    """Every delegate of the commission as seen from one working group, in one query: what
+    `rules.can_vote` decides on, for the tally, the dashboard and the ballot alike."""
     rows = session.execute(
-        select(Participant.delegation_id, func.count())
-        .join(WorkingGroupMembership, WorkingGroupMembership.participant_id == Participant.id)
-        .where(
-            WorkingGroupMembership.working_group_id == group_id,
-            Participant.role == "delegate",
-            Participant.delegation_id.is_not(None),
+        select(Participant, Delegation, WorkingGroupMembership)
+        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
+        .outerjoin(
+            WorkingGroupMembership,
+            (WorkingGroupMembership.participant_id == Participant.id)
+            & (WorkingGroupMembership.working_group_id == group_id),
         )
-        .group_by(Participant.delegation_id)
+        .where(Participant.commission_id == commission_id, Participant.role == "delegate")
     ).all()
-    return {int(d): int(n) for d, n in rows if d is not None}
+    return [proposals.seat_from(p, d, m) for p, d, m in rows]
 
 
 def _choices_by_delegation(session: Session, vote: Vote) -> dict[int, dict[str, int]]:
@@ -297,12 +305,14 @@ def standing(
         .where(Delegation.commission_id == commission_id)
         .order_by(Delegation.position, Delegation.id)
     ).all()
-    eligible = _eligible_by_delegation(session, vote, group_id)
+    eligible = rules.eligible_by_delegation(
+        voter_seats(session, commission_id, group_id), vote.ballot_unit
+    )
     choices = _choices_by_delegation(session, vote)
     counts = []
     for d in delegations:
         cast = choices.get(d.id, {})
-        seats = 1 if vote.ballot_unit == "delegation" else eligible.get(d.id, 0)
+        seats = eligible.get(d.id, 0)
         counts.append(
             DelegationCount(
                 code=d.code,
