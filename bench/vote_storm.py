@@ -7,15 +7,24 @@ Technology working group, whose sponsorship rule is set to "none"), one proposal
 and one API token per delegate. It then starts the app in a subprocess (`commission serve`, or
 `uvicorn app.main:create_app --factory --workers W` when W > 1), waits until it answers, and
 releases N clients at once (one httpx.AsyncClient each, made beforehand, all waiting on one
-asyncio.Event): each sends one `POST /api/v1/proposals/{id}/votes/{vote}/ballots`, choosing
-yes, no and abstain in turn. With `--retry-duplicates` each client then sends a second ballot
-("no"), which must be refused with 409 and a JSON `detail`. Afterwards the bench reads the
+asyncio.Event), choosing yes, no and abstain in turn, along one of two paths (`--path`):
+
+* `page` (what students do): each client is signed in (a session as the sign-in form makes
+  one) and has the proposal page open, fetched before the release, with its CSRF token; at the
+  release it submits the ballot form (`POST /proposals/{id}/votes/{vote}/ballot`, form fields
+  and token) and then follows the redirect to the redrawn page, as a browser does. Latency is
+  the form post; `page_p50_ms`/`page_p99_ms` add the page it lands on.
+* `api`: `POST /api/v1/proposals/{id}/votes/{vote}/ballots` with a bearer token.
+
+Both paths run the same ballot code (one joined query for the voter, no lock on the proposal).
+With `--retry-duplicates` each client then sends a second ballot ("no"), which must be refused
+with 409 (a JSON `detail`, or the page with its message). Afterwards the bench reads the
 database and stops the server (always, also on errors and Ctrl-C). Only 127.0.0.1 is contacted.
 
 Run it from the repository root:
 
-    .venv/bin/python bench/vote_storm.py --db sqlite                # N = 50, 200, 500
-    .venv/bin/python bench/vote_storm.py --db postgres --n 200 --workers 2
+    .venv/bin/python bench/vote_storm.py --db sqlite                # N = 50, 200, 500, both paths
+    .venv/bin/python bench/vote_storm.py --db postgres --n 200 --path page --workers 2
     .venv/bin/python bench/vote_storm.py --db sqlite --n 200 --retry-duplicates
 
 `--url` names the PostgreSQL database to (re)create, by default
@@ -25,7 +34,9 @@ status is 0 only when every run stored every ballot with no loss, doubling or er
 
 The output ends with one line per run, in this fixed form so that runs can be compared:
 
-vote_storm db=sqlite n=200 stored=200 lost=0 doubled=0 errors=0 p50_ms=12.3 p99_ms=45.6 rps=789.0
+vote_storm db=sqlite path=page n=200 stored=200 lost=0 doubled=0 errors=0 p50_ms=12.3 p99_ms=45.6
+  page_p50_ms=20.1 page_p99_ms=80.2 rps=789.0
+(on one line; page_… only for the page path)
 
 * stored:  roll-call ballot rows stored for the vote (the summary above the lines also gives
   the receipts, and the count the app itself reports).
@@ -33,8 +44,9 @@ vote_storm db=sqlite n=200 stored=200 lost=0 doubled=0 errors=0 p50_ms=12.3 p99_
   or a ballot with another choice.
 * doubled: extra rows: receipts minus distinct voters, plus ballots minus distinct voters
   (the database's unique constraints should keep it at 0).
-* errors:  first attempts that did not get 201 (other status, exception, or the run's timeout);
-  with --retry-duplicates also second attempts not answered 409 with a JSON `detail`.
+* errors:  first attempts that were not accepted (API: 201; page: 303 back to the proposal),
+  other status, exception, or the run's timeout; with --retry-duplicates also second attempts
+  not refused (API: 409 with a JSON `detail`; page: 409 with the page and its message).
 * p50_ms, p99_ms: latency of the first attempts, from the common release to the response.
 * rps:     first attempts completed per second, from the release to the last response.
 
@@ -51,7 +63,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -64,6 +75,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository's tests/
+
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import create_engine, func, select, text
@@ -79,6 +93,7 @@ from app.proposals import service as proposals
 from app.scenarios import service as scenarios
 from app.voting import service as voting
 from app.voting.models import BallotReceipt, RollCallBallot
+from tests.servers import free_port
 
 DEFAULT_NS = (50, 200, 500)
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/commission_bench"
@@ -153,9 +168,20 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+# The served app signs session cookies with this; the bench signs the voters' cookies with it.
+SECRET_KEY = "vote-storm-secret-" + "v" * 32
+PATHS = ("page", "api")
+
+
 def server_env(url: str) -> dict[str, str]:
     """The environment for the app's subprocesses: ours, with DATABASE_URL pointing at `url`."""
-    return {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET_KEY,
+        "ENVIRONMENT": "development",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def migrate(url: str, timeout: float) -> None:
@@ -179,7 +205,8 @@ def migrate(url: str, timeout: float) -> None:
 @dataclass(frozen=True)
 class Voter:
     participant_id: int
-    token: str
+    token: str  # a personal API token
+    cookie: str  # a signed session cookie, as the sign-in form sets it
     choice: str
 
 
@@ -193,6 +220,14 @@ class Electorate:
     @property
     def ballot_path(self) -> str:
         return f"/api/v1/proposals/{self.proposal_id}/votes/{self.vote_id}/ballots"
+
+    @property
+    def page_path(self) -> str:
+        return f"/proposals/{self.proposal_id}"
+
+    @property
+    def form_path(self) -> str:
+        return f"/proposals/{self.proposal_id}/votes/{self.vote_id}/ballot"
 
 
 @contextmanager
@@ -223,6 +258,10 @@ def seed(url: str, n: int) -> Electorate:
 
 
 def _seed(session: Session, n: int) -> Electorate:
+    from app.accounts.auth import session_cookie_value
+    from app.config import Settings
+
+    settings = Settings(secret_key=SECRET_KEY)
     scenarios.ensure_builtin_scenarios(session)
     scenario = scenarios.find_scenario_by_slug(session, "cooling-off")
     if scenario is None:
@@ -272,7 +311,11 @@ def _seed(session: Session, n: int) -> Electorate:
             WorkingGroupMembership(participant_id=participant.id, working_group_id=group.id)
         )
         _record, token = accounts.create_api_token(session, user, "vote storm")
-        voters.append(Voter(participant.id, token, CHOICES[i % len(CHOICES)]))
+        # Signing N people in through the form would time argon2, not ballots: their sessions
+        # are made as the sign-in form makes them, and their cookies signed the same way.
+        signed_in = accounts.start_session(session, user, settings, "vote storm")
+        cookie = session_cookie_value(signed_in.token, SECRET_KEY)
+        voters.append(Voter(participant.id, token, cookie, CHOICES[i % len(CHOICES)]))
         users.append(user)
     session.flush()
 
@@ -297,12 +340,6 @@ def _seed(session: Session, n: int) -> Electorate:
 
 
 # --- the server --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def server_command(port: int, workers: int) -> list[str]:
@@ -401,6 +438,7 @@ class Attempt:
 
     status: int | None = None
     latency_s: float | None = None
+    page_latency_s: float | None = None  # the form post plus the page it redirects to
     error: str | None = "the run's time limit was reached"
     second_status: int | None = None
     second_detail: str | None = None
@@ -454,8 +492,67 @@ async def _one_voter(
     )
 
 
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+ACCEPTED = {"api": 201, "page": 303}
+
+
+async def _open_proposal_page(client: httpx.AsyncClient, electorate: Electorate) -> str:
+    """The student has the proposal page open before the vote: its form's CSRF token."""
+    response = await client.get(electorate.page_path)
+    match = CSRF_FIELD.search(response.text)
+    if response.status_code != 200 or match is None:
+        raise StormError(f"the proposal page did not open: {response.status_code}")
+    return match.group(1)
+
+
+async def _one_page_voter(
+    client: httpx.AsyncClient,
+    electorate: Electorate,
+    voter: Voter,
+    token: str,
+    attempt: Attempt,
+    ready: list[int],
+    go: asyncio.Event,
+    twice: bool,
+) -> None:
+    """Press a ballot button (a plain form post with its CSRF token), then load the page the
+    answer redirects to, as the browser does."""
+    form = {"choice": voter.choice, "csrf_token": token}
+    ready[0] += 1
+    await go.wait()
+    started = time.perf_counter()
+    try:
+        response = await client.post(electorate.form_path, data=form)
+        attempt.latency_s = time.perf_counter() - started
+        attempt.status = response.status_code
+        if response.status_code != 303:
+            attempt.error = response.text[:300]
+            return
+        attempt.error = None
+        landing = await client.get(response.headers["location"])
+        attempt.page_latency_s = time.perf_counter() - started
+        if landing.status_code != 200:
+            attempt.error = f"the page after the ballot answered {landing.status_code}"
+    except httpx.HTTPError as error:
+        attempt.latency_s = attempt.latency_s or time.perf_counter() - started
+        attempt.error = f"{type(error).__name__}: {error}"
+        return
+    if not twice:
+        return
+    attempt.second_error = "the run's time limit was reached"
+    try:
+        again = await client.post(electorate.form_path, data={**form, "choice": "no"})
+    except httpx.HTTPError as error:
+        attempt.second_error = f"{type(error).__name__}: {error}"
+        return
+    attempt.second_status = again.status_code
+    refused = again.status_code == 409 and "voted already" in again.text
+    attempt.second_detail = "the page says: voted already" if refused else None
+    attempt.second_error = None if refused else again.text[:300]
+
+
 async def storm(
-    base_url: str, electorate: Electorate, *, twice: bool, timeout: float
+    base_url: str, electorate: Electorate, *, path: str, twice: bool, timeout: float
 ) -> tuple[list[Attempt], float]:
     """Release every voter at once; returns what each saw and the wall time of the storm.
 
@@ -471,18 +568,42 @@ async def storm(
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=2, max_keepalive_connections=2),
             verify=tls,
+            cookies={"commission_session": voter.cookie} if path == "page" else None,
         )
-        for _ in electorate.voters
+        for voter in electorate.voters
     ]
     try:
+        tokens: list[str] = []
+        if path == "page":
+            # Every page opened before the vote, a few at a time (not part of the storm), on
+            # connections of their own: the server closes idle keep-alive connections after
+            # 5 s, and a ballot sent on one it has closed would fail for no fault of the app.
+            opening = asyncio.Semaphore(8)
+
+            async def opened(voter: Voter) -> str:
+                async with (
+                    opening,
+                    httpx.AsyncClient(
+                        base_url=base_url,
+                        timeout=httpx.Timeout(timeout),
+                        cookies={"commission_session": voter.cookie},
+                    ) as client,
+                ):
+                    return await _open_proposal_page(client, electorate)
+
+            tokens = list(await asyncio.gather(*(opened(v) for v in electorate.voters)))
         go = asyncio.Event()
         ready = [0]
-        tasks = [
-            asyncio.create_task(
-                _one_voter(client, electorate.ballot_path, voter, attempt, ready, go, twice)
+        tasks = []
+        for i, (client, voter, attempt) in enumerate(
+            zip(clients, electorate.voters, attempts, strict=True)
+        ):
+            voting_now = (
+                _one_page_voter(client, electorate, voter, tokens[i], attempt, ready, go, twice)
+                if path == "page"
+                else _one_voter(client, electorate.ballot_path, voter, attempt, ready, go, twice)
             )
-            for client, voter, attempt in zip(clients, electorate.voters, attempts, strict=True)
-        ]
+            tasks.append(asyncio.create_task(voting_now))
         while ready[0] < len(tasks):
             await asyncio.sleep(0)
         released = time.perf_counter()
@@ -566,6 +687,7 @@ def percentile(values: list[float], share: float) -> float:
 @dataclass
 class StormResult:
     db: str
+    path: str
     n: int
     workers: int
     stored: int
@@ -576,6 +698,8 @@ class StormResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    page_p50_ms: float | None
+    page_p99_ms: float | None
     rps: float
     wall_s: float
     setup_s: float
@@ -593,28 +717,38 @@ class StormResult:
         return self.stored == self.n and not (self.lost or self.doubled or self.errors)
 
     def line(self) -> str:
+        page = (
+            f" page_p50_ms={self.page_p50_ms:.1f} page_p99_ms={self.page_p99_ms:.1f}"
+            if self.page_p50_ms is not None and self.page_p99_ms is not None
+            else ""
+        )
         return (
-            f"vote_storm db={self.db} n={self.n} stored={self.stored} lost={self.lost}"
-            f" doubled={self.doubled} errors={self.errors} p50_ms={self.p50_ms:.1f}"
-            f" p99_ms={self.p99_ms:.1f} rps={self.rps:.1f}"
+            f"vote_storm db={self.db} path={self.path} n={self.n} stored={self.stored}"
+            f" lost={self.lost} doubled={self.doubled} errors={self.errors}"
+            f" p50_ms={self.p50_ms:.1f} p99_ms={self.p99_ms:.1f}{page} rps={self.rps:.1f}"
         )
 
     def summary(self) -> str:
         lines = [
-            f"db={self.db} n={self.n} workers={self.workers}"
+            f"db={self.db} path={self.path} n={self.n} workers={self.workers}"
             f" (setup {self.setup_s:.1f} s, storm {self.wall_s:.2f} s)",
             f"  ballots stored: {self.stored} roll-call rows, {self.receipts} receipts"
             f"; the app reports {self.api_cast} cast",
             f"  lost {self.lost}, doubled {self.doubled}, errors {self.errors},"
-            f" stored without a 201: {self.unacknowledged}"
+            f" stored without being accepted: {self.unacknowledged}"
             f" (of which answered with an error: {self.contradicted})",
             f"  responses: {dict(sorted(self.statuses.items()))}",
             f"  latency p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms,"
             f" max {self.max_ms:.1f} ms; {self.rps:.1f} ballots/s",
         ]
+        if self.page_p50_ms is not None:
+            lines.append(
+                f"  with the page it lands on: p50 {self.page_p50_ms:.1f} ms,"
+                f" p99 {self.page_p99_ms:.1f} ms"
+            )
         if self.retry_duplicates:
             lines.append(
-                f"  second attempts refused with 409 + JSON detail: {self.duplicates_refused}"
+                f"  second attempts refused with 409 and a message: {self.duplicates_refused}"
                 f"/{self.n} {dict(self.duplicate_details.most_common(3))}"
             )
         lines.extend(f"  error: {e}" for e in self.sample_errors)
@@ -623,6 +757,7 @@ class StormResult:
 
 def judge(
     db: str,
+    path: str,
     electorate: Electorate,
     attempts: list[Attempt],
     stored: StoredBallots,
@@ -637,8 +772,9 @@ def judge(
     acknowledged: set[int] = set()
     refused: set[int] = set()  # answered, but not with 201
     lost = 0
+    accepted = ACCEPTED[path]
     for voter, attempt in zip(electorate.voters, attempts, strict=True):
-        if attempt.status != 201:
+        if attempt.status != accepted:
             if attempt.status is not None:
                 refused.add(voter.participant_id)
             continue
@@ -649,9 +785,10 @@ def judge(
     doubled = sum(c - 1 for c in stored.receipts.values() if c > 1) + sum(
         len(c) - 1 for c in stored.choices.values() if len(c) > 1
     )
-    first_errors = [a for a in attempts if a.status != 201]
+    first_errors = [a for a in attempts if a.status != accepted or a.error is not None]
     second_errors = [a for a in attempts if retry_duplicates and a.second_error is not None]
     latencies_ms = [a.latency_s * 1000 for a in attempts if a.latency_s is not None]
+    page_ms = [a.page_latency_s * 1000 for a in attempts if a.page_latency_s is not None]
     completed = sum(1 for a in attempts if a.status is not None)
     statuses = Counter(str(a.status) if a.status is not None else "none" for a in attempts)
     samples = [f"first attempt: {a.status} {a.error}" for a in first_errors[:3]] + [
@@ -659,6 +796,7 @@ def judge(
     ]
     return StormResult(
         db=db,
+        path=path,
         n=n,
         workers=workers,
         stored=sum(len(c) for c in stored.choices.values()),
@@ -669,6 +807,8 @@ def judge(
         p50_ms=percentile(latencies_ms, 0.50),
         p99_ms=percentile(latencies_ms, 0.99),
         max_ms=max(latencies_ms, default=0.0),
+        page_p50_ms=percentile(page_ms, 0.50) if path == "page" else None,
+        page_p99_ms=percentile(page_ms, 0.99) if path == "page" else None,
         rps=completed / wall_s if wall_s > 0 else 0.0,
         wall_s=wall_s,
         setup_s=setup_s,
@@ -690,6 +830,7 @@ def run_storm(
     url: str,
     n: int,
     *,
+    path: str = "page",
     workers: int = 1,
     retry_duplicates: bool = False,
     timeout: float = RUN_TIMEOUT_S,
@@ -714,14 +855,21 @@ def run_storm(
         log(f"[{db} n={n}] starting the app ({workers} worker{'s' if workers > 1 else ''}) …")
         with serving(url, workers, log_dir, min(READY_TIMEOUT_S, _remaining(deadline))) as base:
             setup_s = time.perf_counter() - started
-            log(f"[{db} n={n}] {n} voters at once on {base} …")
+            log(f"[{db} {path} n={n}] {n} voters at once on {base} …")
             attempts, wall_s = asyncio.run(
-                storm(base, electorate, twice=retry_duplicates, timeout=_remaining(deadline))
+                storm(
+                    base,
+                    electorate,
+                    path=path,
+                    twice=retry_duplicates,
+                    timeout=_remaining(deadline),
+                )
             )
             api_cast = asyncio.run(api_cast_count(base, electorate))
             stored = stored_ballots(url, electorate.vote_id)
         return judge(
             db,
+            path,
             electorate,
             attempts,
             stored,
@@ -754,6 +902,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--n", type=int, action="append", help="voters per run; repeat for several runs"
     )
+    parser.add_argument(
+        "--path",
+        choices=(*PATHS, "both"),
+        default="both",
+        help="the ballot form students use (page), the API, or one run of each per N",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (PostgreSQL)")
     parser.add_argument("--url", default=DEFAULT_POSTGRES_URL, help="PostgreSQL database to use")
     parser.add_argument(
@@ -777,12 +931,14 @@ def main(argv: list[str] | None = None) -> int:
     results: list[StormResult] = []
     failures: list[str] = []
     try:
-        for n in ns:
+        paths = PATHS if args.path == "both" else (args.path,)
+        for n, path in ((n, path) for n in ns for path in paths):
             try:
                 result = run_storm(
                     args.db,
                     url,
                     n,
+                    path=path,
                     workers=args.workers,
                     retry_duplicates=args.retry_duplicates,
                     timeout=args.timeout,
@@ -790,7 +946,7 @@ def main(argv: list[str] | None = None) -> int:
                     log=lambda message: print(message, file=sys.stderr, flush=True),
                 )
             except Exception as error:  # a failed run must not hide the others' lines
-                failures.append(f"vote_storm db={args.db} n={n} failed: {error!r}")
+                failures.append(f"vote_storm db={args.db} path={path} n={n} failed: {error!r}")
                 print(failures[-1], file=sys.stderr, flush=True)
                 continue
             results.append(result)

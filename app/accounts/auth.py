@@ -40,15 +40,20 @@ class SignInRequired(Exception):
         return "/sign-in?next=" + quote(self.next_url, safe="/")
 
 
-def _signer() -> TimestampSigner:
-    return TimestampSigner(get_settings().secret_key, salt="commission.session")
+def _signer(secret_key: str | None = None) -> TimestampSigner:
+    return TimestampSigner(secret_key or get_settings().secret_key, salt="commission.session")
+
+
+def session_cookie_value(token: str, secret_key: str | None = None) -> str:
+    """What the session cookie holds: the session's random token, signed."""
+    return _signer(secret_key).sign(token).decode()
 
 
 def set_session_cookie(response: Response, token: str) -> None:
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE,
-        _signer().sign(token).decode(),
+        session_cookie_value(token),
         max_age=settings.session_days * 24 * 3600,
         httponly=True,
         samesite="lax",
