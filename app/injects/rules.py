@@ -37,8 +37,11 @@ def may(action: str, status: str) -> bool:
     return action in ACTIONS.get(status, frozenset())
 
 
-def refusal(action: str, status: str) -> str | None:
-    """Why `action` cannot be done to an inject in `status`, or None when it can."""
+def refusal(action: str, status: str, *, concluded: bool = False) -> str | None:
+    """Why `action` cannot be done to an inject in `status`, or None when it can. Once the
+    commission has concluded, its record is final: nothing is sent or changed any more."""
+    if concluded:
+        return _("This commission has concluded; its record is final.")
     if may(action, status):
         return None
     if status == "published":

@@ -90,10 +90,15 @@ def _inject_for(session: Session, commission_id: int, inject_id: int, action: st
     inject = session.get(Inject, inject_id, with_for_update=True)
     if inject is None or inject.commission_id != commission_id:
         raise NotFound(_("There is no such inject in this commission."))
-    refused = rules.refusal(action, inject.status)
+    refused = rules.refusal(action, inject.status, concluded=_concluded(session, commission_id))
     if refused:
         raise Conflict(refused)
     return inject
+
+
+def _concluded(session: Session, commission_id: int) -> bool:
+    commission = session.get(Commission, commission_id)
+    return commission is not None and commission.status == "concluded"
 
 
 def _plan_changed(session: Session, inject: Inject) -> None:
@@ -251,6 +256,8 @@ def write(
     actor_id: int,
 ) -> Inject:
     """An inject written on the spot; it waits as a draft until published, scheduled or armed."""
+    if _concluded(session, commission_id):
+        raise Conflict(_("This commission has concluded; its record is final."))
     title, body = _clean_text(title, body)
     _check_group(session, commission_id, group_id)
     _check_delegation(session, commission_id, delegation_id)
@@ -333,7 +340,13 @@ def due_inject_ids(session: Session) -> list[int]:
     now = utcnow()
     due = list(
         session.scalars(
-            select(Inject.id).where(Inject.status == "scheduled", Inject.scheduled_for <= now)
+            select(Inject.id)
+            .join(Commission, Commission.id == Inject.commission_id)
+            .where(
+                Inject.status == "scheduled",
+                Inject.scheduled_for <= now,
+                Commission.status != "concluded",
+            )
         )
     )
     idle = session.execute(

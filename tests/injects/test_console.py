@@ -313,3 +313,21 @@ def test_another_commissions_inject_ids_are_refused(
         "draft",
         "FLASH: Ransomware blackout in a Pacific port city",
     )
+
+
+def test_a_concluded_commissions_console_offers_no_inject_action(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    india = inject(db, cast.commission.id, "india-observer-request")
+    cast.commission.status = "concluded"
+    db.flush()
+    sign_in(client, "ines")
+    page = client.get(console(cast)).text
+    assert "Publish now" not in page and "Save inject" not in page
+    refused = client.post(
+        f"{console(cast)}/injects/{india.id}/publish", data={"csrf_token": csrf_from(page)}
+    )
+    assert refused.status_code == 409
+    assert "This commission has concluded; its record is final." in refused.text
+    db.refresh(india)
+    assert india.status == "draft"

@@ -339,3 +339,27 @@ def test_the_board_lists_fired_and_waiting_injects(db: Session, cast: Cast) -> N
     assert talk not in pending and len(pending) == 6
     memo = next(line for line in board.pending if line.inject.code == "leaked-persona-memo")
     assert (memo.group_name, memo.delegation_name) == ("Disinformation", "United States")
+
+
+def test_a_concluded_commission_sends_and_changes_no_inject(db: Session, cast: Cast) -> None:
+    me = instructor_id(db, cast)
+    cid = cast.commission.id
+    quantum = inject(db, cid, "quantum-milestone")
+    injects.schedule(db, cid, quantum.id, 5, me)
+    quantum.scheduled_for = utcnow() - timedelta(seconds=1)
+    cast.commission.status = "concluded"
+    db.flush()
+    assert injects.due_inject_ids(db) == []
+    assert injects.publish_due(db) == 0
+    india = inject(db, cid, "india-observer-request")
+    for act in (
+        lambda: injects.publish_now(db, cid, india.id, me),
+        lambda: injects.cancel(db, cid, quantum.id, me),
+        lambda: injects.edit(db, cid, india.id, changes_of(india, title="Afterwards"), me),
+        lambda: injects.write(
+            db, cid, title="Late news", body="", group_id=None, delegation_id=None, actor_id=me
+        ),
+    ):
+        with pytest.raises(Conflict):
+            act()
+    assert (india.status, quantum.status) == ("draft", "scheduled")

@@ -112,3 +112,11 @@ def test_quiet_counts_from_the_later_of_the_last_activity_and_arming() -> None:
     assert not rules.quiet_long_enough(
         now=NOW, last_activity=None, armed_at=long_ago, idle_minutes=None, in_session=True
     )
+
+
+def test_nothing_is_sent_or_changed_once_the_commission_has_concluded() -> None:
+    for status, actions in rules.ACTIONS.items():
+        for action in actions:
+            assert rules.refusal(action, status, concluded=True) == (
+                "This commission has concluded; its record is final."
+            )
