@@ -22,6 +22,11 @@ class FormState:
         return not self.errors
 
 
+def optional_id(value: str) -> int | None:
+    """A select's value as an id; the empty choice ("—") is None."""
+    return int(value) if value.strip().isdigit() else None
+
+
 def safe_next_url(raw: str | None, default: str = "/") -> str:
     """Only same-site paths: never redirect a user to another host after sign-in."""
     if not raw:

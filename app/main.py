@@ -28,6 +28,8 @@ from app.db import session_scope
 from app.errors import DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
+from app.injects import api as inject_api
+from app.injects import routes as inject_routes
 from app.injects import service as injects
 from app.instructor import api as instructor_api
 from app.instructor import routes as instructor_routes
@@ -51,6 +53,7 @@ PAGE_ROUTERS = (
     proposal_routes.router,
     live_routes.router,
     instructor_routes.router,
+    inject_routes.router,
     scenario_routes.router,
     norm_routes.router,
     report_routes.router,
@@ -209,6 +212,7 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(proposal_api.router)
     app.include_router(instructor_api.router)
+    app.include_router(inject_api.router)
     app.include_router(apidocs.router)
     _freeze_startup_objects()
     return app

@@ -297,6 +297,8 @@ class InjectRow(KeyedRow):
     scheduled_for: AwareDatetime | None
     published_at: AwareDatetime | None
     created_at: AwareDatetime
+    # Archives written before injects recorded it have none: the quiet then counts from creation.
+    armed_at: AwareDatetime | None = None
 
 
 class ActivityRow(KeyedRow):

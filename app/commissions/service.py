@@ -122,9 +122,10 @@ def open_commission(
             body=j.body,
             working_group_id=groups[j.working_group_code].id if j.working_group_code else None,
             target_delegation_id=delegations[j.delegation_code].id if j.delegation_code else None,
+            # The scenario's trigger is a suggestion: nothing fires until the instructor arms it.
             trigger=j.trigger,
             idle_minutes=j.idle_minutes,
-            status="draft" if j.trigger == "manual" else "armed",
+            status="draft",
         )
         for j in scenario.injects
     )

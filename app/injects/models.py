@@ -41,5 +41,7 @@ class Inject(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="manual")
     idle_minutes: Mapped[int | None]
     scheduled_for: Mapped[datetime | None]
+    # When it was last armed: an inject waiting for a quiet group counts the quiet from here.
+    armed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,8 +10,6 @@ from app.accounts.auth import ApiUser
 from app.db import SessionDep
 from app.errors import Invalid
 from app.i18n import gettext as _
-from app.injects import service as injects
-from app.injects.models import Inject
 from app.instructor import roster as roster_files
 from app.instructor import schemas as s
 from app.instructor import service
@@ -126,58 +124,6 @@ def add_partner(
     commission, me = service.managed_commission(session, commission_id, user)
     delegation = service.add_partner(session, commission, me, **body.model_dump())
     return {"code": delegation.code, "name": delegation.name, "status": delegation.status}
-
-
-def _inject_out(inject: Inject, data: Roster) -> s.InjectOut:
-    groups = {g.id: g.code for g in data.groups}
-    delegations = {d.id: d.code for d in data.delegations}
-    return s.InjectOut(
-        id=inject.id,
-        code=inject.code,
-        title=inject.title,
-        status=inject.status,
-        trigger=inject.trigger,
-        group=groups.get(inject.working_group_id or 0),
-        delegation=delegations.get(inject.target_delegation_id or 0),
-    )
-
-
-@router.get("/commissions/{commission_id}/injects")
-def list_injects(session: SessionDep, user: ApiUser, commission_id: int) -> list[s.InjectOut]:
-    commission, _me = service.managed_commission(session, commission_id, user)
-    data = service.roster(session, commission.id)
-    return [_inject_out(i, data) for i in injects.list_injects(session, commission.id)]
-
-
-@router.post("/commissions/{commission_id}/injects", status_code=201)
-def write_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, body: s.InjectIn
-) -> s.InjectOut:
-    commission, me = service.managed_commission(session, commission_id, user)
-    data = service.roster(session, commission.id)
-    inject = injects.write(
-        session,
-        commission.id,
-        title=body.title,
-        body=body.body,
-        group_id=_id_of({g.code: g.id for g in data.groups}, body.group, "group"),
-        delegation_id=_id_of(
-            {d.code: d.id for d in data.delegations}, body.delegation, "delegation"
-        ),
-        actor_id=me.id,
-    )
-    if body.publish:
-        injects.publish(session, inject, actor_id=me.id)
-    return _inject_out(inject, data)
-
-
-@router.post("/commissions/{commission_id}/injects/{inject_id}/publish")
-def publish_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
-) -> s.InjectOut:
-    commission, me = service.managed_commission(session, commission_id, user)
-    inject = injects.publish_now(session, commission.id, inject_id, me.id)
-    return _inject_out(inject, service.roster(session, commission.id))
 
 
 @router.post("/commissions/{commission_id}/conclude", status_code=204)

@@ -14,7 +14,8 @@ from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.db import SessionDep
-from app.errors import DomainError, NotAllowed, NotFound
+from app.errors import DomainError, NotAllowed
+from app.forms import optional_id
 from app.i18n import gettext as _
 from app.injects import service as injects
 from app.instructor import roster as roster_files
@@ -26,11 +27,6 @@ from app.web import render
 router = APIRouter()
 
 UPLOAD_LIMIT = roster_files.MAX_BYTES
-
-
-def _optional_int(value: str) -> int | None:
-    """A select's value as an id; the empty choice ("—") is None."""
-    return int(value) if value.strip().isdigit() else None
 
 
 def _scenarios_for(session: Session, user: User) -> list[Scenario]:
@@ -125,7 +121,7 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
     }
 
 
-def _manage_page(
+def manage_page(
     request: Request, session: Session, commission: Commission, status_code: int = 200, **extra: Any
 ) -> Response:
     return render(
@@ -142,7 +138,7 @@ def manage(
     request: Request, session: SessionDep, user: CurrentUser, commission_id: int
 ) -> Response:
     commission, _me = service.managed_commission(session, commission_id, user)
-    return _manage_page(request, session, commission)
+    return manage_page(request, session, commission)
 
 
 @router.get("/commissions/{commission_id}/join-code", name="join_code")
@@ -168,7 +164,7 @@ def start(request: Request, session: SessionDep, user: CurrentUser, commission_i
         service.start_session(session, commission, me)
     except DomainError as error:
         session.rollback()
-        return _manage_page(request, session, commission, error.status_code, error=error.message)
+        return manage_page(request, session, commission, error.status_code, error=error.message)
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 
 
@@ -188,9 +184,9 @@ def seat(
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     choice = SeatChoice(
-        delegation_id=_optional_int(delegation_id),
-        sector_id=_optional_int(sector_id),
-        role_brief_id=_optional_int(role_brief_id),
+        delegation_id=optional_id(delegation_id),
+        sector_id=optional_id(sector_id),
+        role_brief_id=optional_id(role_brief_id),
         group_ids=frozenset(group_ids or []),
         co_chair_group_ids=frozenset(co_chair_group_ids or []),
         head=head,
@@ -199,7 +195,7 @@ def seat(
         service.seat_participant(session, commission, me, participant_id, choice)
     except DomainError as error:
         session.rollback()
-        return _manage_page(
+        return manage_page(
             request,
             session,
             commission,
@@ -225,7 +221,7 @@ def auto_seat(
         service.auto_seat(session, commission, me, reseat_all=reseat_all)
     except ValueError as error:  # e.g. no member delegation to seat anyone in
         session.rollback()
-        return _manage_page(request, session, commission, 409, error=str(error))
+        return manage_page(request, session, commission, 409, error=str(error))
     return RedirectResponse(f"/commissions/{commission_id}/manage#roster", status_code=303)
 
 
@@ -249,7 +245,7 @@ def enrol_from_bytes(
 ) -> Response:
     roster = service.roster(session, commission.id)
     if not data:
-        return _manage_page(
+        return manage_page(
             request, session, commission, 400, roster_problems=[_("Choose a CSV file to upload.")]
         )
     rows, problems = roster_files.parse_roster(
@@ -258,7 +254,7 @@ def enrol_from_bytes(
         sectors={s.code: s.name for s in roster.sectors},
     )
     if problems:
-        return _manage_page(
+        return manage_page(
             request,
             session,
             commission,
@@ -315,7 +311,7 @@ def change_rules(
         )
     except DomainError as error:
         session.rollback()
-        return _manage_page(
+        return manage_page(
             request, session, commission, error.status_code, error=error.message, error_group=code
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#rules-{code}", status_code=303)
@@ -336,7 +332,7 @@ def add_partner(
         service.add_partner(session, commission, me, code=code, name=name, status=status)
     except DomainError as error:
         session.rollback()
-        return _manage_page(
+        return manage_page(
             request,
             session,
             commission,
@@ -361,99 +357,8 @@ def partner_status(
         service.set_partner_status(session, commission, me, delegation_id, status)
     except DomainError as error:
         session.rollback()
-        return _manage_page(request, session, commission, error.status_code, error=error.message)
+        return manage_page(request, session, commission, error.status_code, error=error.message)
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
-
-
-@router.post("/commissions/{commission_id}/manage/injects")
-def write_inject(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    commission_id: int,
-    title: Annotated[str, Form()] = "",
-    body: Annotated[str, Form()] = "",
-    group_id: Annotated[str, Form()] = "",
-    delegation_id: Annotated[str, Form()] = "",
-    publish_now: Annotated[bool, Form()] = False,
-) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
-    try:
-        inject = injects.write(
-            session,
-            commission.id,
-            title=title,
-            body=body,
-            group_id=_optional_int(group_id),
-            delegation_id=_optional_int(delegation_id),
-            actor_id=me.id,
-        )
-        if publish_now:
-            injects.publish(session, inject, actor_id=me.id)
-    except DomainError as error:
-        session.rollback()
-        return _manage_page(
-            request,
-            session,
-            commission,
-            error.status_code,
-            inject_errors={error.field or "title": error.message},
-            inject_values={
-                "title": title,
-                "body": body,
-                "group_id": group_id,
-                "delegation_id": delegation_id,
-            },
-        )
-    return RedirectResponse(f"/commissions/{commission_id}/manage#injects", status_code=303)
-
-
-@router.post("/commissions/{commission_id}/manage/injects/{inject_id}/{action}")
-def inject_action(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    commission_id: int,
-    inject_id: int,
-    action: str,
-    minutes: Annotated[str, Form()] = "",
-    trigger: Annotated[str, Form()] = "",
-    group_id: Annotated[str, Form()] = "",
-    idle_minutes: Annotated[str, Form()] = "",
-) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
-    try:
-        if action == "publish":
-            injects.publish_now(session, commission.id, inject_id, me.id)
-        elif action == "schedule":
-            injects.schedule(session, commission.id, inject_id, _optional_int(minutes) or 0, me.id)
-        elif action == "arm":
-            injects.arm(
-                session,
-                commission.id,
-                inject_id,
-                trigger=trigger,
-                group_id=_optional_int(group_id),
-                idle_minutes=_optional_int(idle_minutes),
-                actor_id=me.id,
-            )
-        else:
-            raise NotFound(_("Unknown action."))
-    except DomainError as error:
-        session.rollback()
-        if isinstance(error, NotFound):
-            raise
-        return _manage_page(
-            request,
-            session,
-            commission,
-            error.status_code,
-            error=error.message,
-            error_inject=inject_id,
-        )
-    return RedirectResponse(
-        f"/commissions/{commission_id}/manage#inject-{inject_id}", status_code=303
-    )
 
 
 @router.get("/commissions/{commission_id}/manage/conclude", name="conclude_commission")
@@ -528,5 +433,9 @@ def dashboard(
     return render(
         request,
         "instructor/dashboard.html",
-        {"commission": commission, "boards": service.dashboard(session, commission.id)},
+        {
+            "commission": commission,
+            "boards": service.dashboard(session, commission.id),
+            "inject_board": injects.board(session, commission.id),
+        },
     )

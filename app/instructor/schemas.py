@@ -65,24 +65,6 @@ class PartnerIn(BaseModel):
     status: Literal["member", "observer"] = "observer"
 
 
-class InjectIn(BaseModel):
-    title: str = Field(max_length=200)
-    body: str = Field(default="", max_length=10_000)
-    group: str | None = None
-    delegation: str | None = None
-    publish: bool = False
-
-
-class InjectOut(BaseModel):
-    id: int
-    code: str | None
-    title: str
-    status: str
-    trigger: str
-    group: str | None
-    delegation: str | None
-
-
 class ConcludeIn(BaseModel):
     visibility: Literal["private", "class", "public"]
     credit_students_by_name: bool = Field(

@@ -29,6 +29,7 @@ from app.db import SessionDep, get_engine
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.injects import rules as inject_rules
+from app.injects import service as injects
 from app.injects.models import Inject
 from app.instructor import service as instructor
 from app.live.broker import LiveEvent
@@ -206,6 +207,15 @@ def _dashboard_messages(
     ]
 
 
+def _inject_board_messages(
+    session: Session, viewer: StreamViewer, commission_id: int
+) -> list[tuple[str, str]]:
+    """The dashboard's list of injects, when one went out or its plan changed."""
+    board = injects.board(session, commission_id)
+    html = _block("instructor/dashboard.html", "inject_board", _context(viewer, inject_board=board))
+    return [("dashboard-injects", html)]
+
+
 def _seat_messages(
     session: Session, user: User, viewer: StreamViewer, event: LiveEvent
 ) -> list[tuple[str, str]]:
@@ -260,6 +270,8 @@ def render_for(
     if viewer.role == "instructor":
         touched = {e.proposal_id for e in batch if e.proposal_id is not None}
         messages += _dashboard_messages(session, viewer, batch[0].commission_id, touched)
+        if any(e.kind in ("inject", injects.PLAN_EVENT) for e in batch):
+            messages += _inject_board_messages(session, viewer, batch[0].commission_id)
     for proposal_id, parts in parts_by_proposal.items():
         proposal_messages = _proposal_parts(session, user, viewer, proposal_id, parts)
         messages += proposal_messages

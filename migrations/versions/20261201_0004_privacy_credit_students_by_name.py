@@ -1,6 +1,6 @@
 """privacy: credit students by name
 
-Revision ID: 0004_privacy
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 10:00:00
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_privacy"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

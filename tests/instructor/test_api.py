@@ -88,7 +88,9 @@ def test_a_course_sets_up_a_commission_by_script(
     assert written.status_code == 201
     assert written.json()["status"] == "published"
     listed = client.get(f"/api/v1/commissions/{c}/injects", headers=prof).json()
-    assert any(i["code"] == "port-ransomware" and i["status"] == "armed" for i in listed)
+    port = next(i for i in listed if i["code"] == "port-ransomware")
+    assert (port["status"], port["trigger"]) == ("draft", "on_vote_opened")
+    assert not any(i["status"] == "armed" for i in listed), "nothing is armed until the instructor"
 
     assert client.post(f"/api/v1/commissions/{c}/start", headers=prof).status_code == 204
     assert client.post(f"/api/v1/commissions/{c}/start", headers=prof).status_code == 409
