@@ -111,6 +111,16 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+def _notices_waiting(request: Request) -> int | None:
+    """The header's count of what waits for the signed-in user; None for visitors.
+
+    Pages of signed-in users carry a counter (app.notices.routes.offer_header_count); it is
+    called only here, where a whole page, header and all, is drawn.
+    """
+    count = getattr(request.state, "count_notices", None)
+    return count() if count is not None else None
+
+
 def render(
     request: Request,
     name: str,
@@ -132,7 +142,10 @@ def render(
         "values": {},
     }
     full_context.update(context or {})
-    if block is not None and is_htmx(request):
+    fragment = block is not None and is_htmx(request)
+    if not fragment and "notices_waiting" not in full_context:
+        full_context["notices_waiting"] = _notices_waiting(request)
+    if fragment:
         return templates.TemplateResponse(
             request, name, full_context, status_code=status_code, headers=headers, block_name=block
         )
