@@ -199,7 +199,7 @@ def create_app() -> FastAPI:
     page_dependencies = [
         Depends(current_user),
         Depends(verify_csrf),
-        Depends(notice_routes.offer_header_count),
+        Depends(notice_routes.header_count, scope="function"),
     ]
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=page_dependencies)

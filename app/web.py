@@ -114,7 +114,7 @@ async def verify_csrf(request: Request) -> None:
 def _notices_waiting(request: Request) -> int | None:
     """The header's count of what waits for the signed-in user; None for visitors.
 
-    Pages of signed-in users carry a counter (app.notices.routes.offer_header_count); it is
+    Pages of signed-in users carry a counter (app.notices.routes.header_count); it is
     called only here, where a whole page, header and all, is drawn.
     """
     count = getattr(request.state, "count_notices", None)

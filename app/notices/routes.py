@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -13,23 +15,24 @@ from app.web import render
 router = APIRouter()
 
 
-def offer_header_count(request: Request, session: SessionDep, user: OptionalUser) -> None:
-    """A page dependency: leaves the header's counter on a signed-in user's request.
+async def header_count(
+    request: Request, session: SessionDep, user: OptionalUser
+) -> AsyncIterator[None]:
+    """A page dependency: while the route runs, a signed-in user's request carries the header's
+    counter of what waits for them.
 
     Nothing is read here: `app.web.render` counts only when it draws a whole page, so redirects,
-    fragments, exports and streams pay nothing, and visitors never do.
+    fragments, exports and streams pay nothing, and visitors never do. Error pages are drawn
+    after the route's transaction has ended, when the counter is gone: they show no count.
+    Async only to spare the thread pool two hops: it does no I/O.
     """
-    if user is None:
-        return
-    user_id = user.id
-
-    def count() -> int | None:
-        # Error pages are drawn after the request's transaction has rolled back: no count there.
-        if not session.in_transaction():
-            return None
-        return service.waiting_count(session, user_id)
-
-    request.state.count_notices = count
+    if user is not None:
+        user_id = user.id
+        request.state.count_notices = lambda: service.waiting_count(session, user_id)
+    try:
+        yield
+    finally:
+        request.state.count_notices = None
 
 
 @router.get("/notices", name="notices")
