@@ -3,6 +3,8 @@ what (a notice never names a draft to someone who may not read it)."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -237,3 +239,16 @@ def test_the_most_urgent_notice_comes_first(client: TestClient, db: Session, cas
     page = client.get("/notices").text
     assert page.index("you have not voted yet") < page.index("ask you to sponsor")
     assert "Closes " in page
+
+
+def test_the_notices_page_has_no_inline_script_or_style(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    invite(db, cast, draft(db, cast).id, "pei")
+    as_user(client, "pei")
+    page = client.get("/notices")
+    assert page.status_code == 200
+    assert "content-security-policy" in page.headers
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page.text) is None
+    assert re.search(r"\sstyle=", page.text) is None
+    assert re.search(r"\son[a-z]+=", page.text) is None
