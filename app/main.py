@@ -38,6 +38,7 @@ from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.models import install_model_events
 from app.norms import routes as norm_routes
+from app.notices import routes as notice_routes
 from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
@@ -58,6 +59,7 @@ PAGE_ROUTERS = (
     norm_routes.router,
     report_routes.router,
     archive_routes.router,
+    notice_routes.router,
 )
 
 
@@ -206,7 +208,11 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(Exception, server_error)
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
-    page_dependencies = [Depends(current_user), Depends(verify_csrf)]
+    page_dependencies = [
+        Depends(current_user),
+        Depends(verify_csrf),
+        Depends(notice_routes.header_count, scope="function"),
+    ]
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=page_dependencies)
     app.include_router(api_router)

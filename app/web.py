@@ -133,6 +133,16 @@ def address_headers(request: Request, page_url: str | None) -> dict[str, str]:
     return {"HX-Replace-Url": target} if target.startswith("/") else {}
 
 
+def _notices_waiting(request: Request) -> int | None:
+    """The header's count of what waits for the signed-in user; None for visitors.
+
+    Pages of signed-in users carry a counter (app.notices.routes.header_count); it is
+    called only here, where a whole page, header and all, is drawn.
+    """
+    count = getattr(request.state, "count_notices", None)
+    return count() if count is not None else None
+
+
 def render(
     request: Request,
     name: str,
@@ -160,7 +170,10 @@ def render(
         "values": {},
     }
     full_context.update(context or {})
-    if block is not None and is_htmx(request):
+    fragment = block is not None and is_htmx(request)
+    if not fragment and "notices_waiting" not in full_context:
+        full_context["notices_waiting"] = _notices_waiting(request)
+    if fragment:
         return templates.TemplateResponse(
             request, name, full_context, status_code=status_code, headers=headers, block_name=block
         )

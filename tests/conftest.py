@@ -341,8 +341,13 @@ class QueryCounter:
 
 
 @pytest.fixture
-def count_queries(engine: Engine) -> Iterator[QueryCounter]:
+def count_queries(connection: Connection) -> Iterator[QueryCounter]:
+    """The statements of the test's connection, where every request of the `app` runs.
+
+    Not the whole engine's: the app's deadline sweeper runs beside each TestClient every few
+    seconds on a connection of its own, and its statements are no page's.
+    """
     counter = QueryCounter()
-    event.listen(engine, "before_cursor_execute", counter)
+    event.listen(connection, "before_cursor_execute", counter)
     yield counter
-    event.remove(engine, "before_cursor_execute", counter)
+    event.remove(connection, "before_cursor_execute", counter)

@@ -54,8 +54,9 @@ class ProposalAuthor(Base):
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
     )
+    # Indexed on its own for what one delegate authors (their notices, on every page).
     participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -70,8 +71,9 @@ class Sponsorship(Base):
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
     )
+    # Indexed on its own for what one delegate is asked (their notices, on every page).
     participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     status: Mapped[str] = mapped_column(String(10), default="invited")
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -46,6 +46,14 @@ class Vote(Base):
             sqlite_where=text("amendment_id IS NOT NULL"),
             postgresql_where=text("amendment_id IS NOT NULL"),
         ),
+        # The open votes, few at any time however many were held: what every delegate's
+        # notices look for on every page.
+        Index(
+            "ix_votes_open",
+            "proposal_id",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,1 @@
+"""Notices: what awaits a delegate, derived from what the other features keep."""
