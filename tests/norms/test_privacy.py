@@ -20,11 +20,12 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.commissions.models import Participant
+from app.injects.models import Inject
 from app.norms.models import Norm
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
@@ -259,7 +260,13 @@ def test_credited_by_name_visitors_read_the_students_names(
 
 # Values for the path parameters of GET routes; a new parameter fails the walk until added here.
 def path_values(p: Published) -> dict[str, list[str]]:
+    session = object_session(p.cast.commission)
+    assert session is not None
+    inject_ids = session.scalars(
+        select(Inject.id).where(Inject.commission_id == p.id).order_by(Inject.id).limit(2)
+    ).all()
     return {
+        "inject_id": [str(i) for i in inject_ids],
         "commission_id": [str(p.id)],
         "scenario_id": [str(p.cast.commission.scenario_id)],
         "proposal_id": [str(x.id) for x in p.proposals],
