@@ -45,6 +45,7 @@ class World:
     proposals: dict[str, int]  # the live commission's by stage; Ursula's draft and Pei's
     concluded_proposals: dict[str, int]  # b_adopted (FT-1), b_adopted_cy (CY-1), b_withdrawn
     inject: int  # published in the live commission
+    waiting_inject: int  # one of the live commission's injects not published
 
     def ids(self) -> dict[str, int]:
         """Every id by the name a URL in the sweep's table uses for it."""
@@ -56,6 +57,7 @@ class World:
             "builtin": self.builtin_scenario,
             "own": self.own_scenario,
             "inject": self.inject,
+            "waiting_inject": self.waiting_inject,
             **self.proposals,
             **self.concluded_proposals,
         }
@@ -206,10 +208,9 @@ def seed_world(db: Session, cast: Cast) -> World:
     proposals.move_stage(db, acting(db, withdrawn, cast.us_delegate), "withdraw")
     live["withdrawn"] = withdrawn.id
     _caucus_talk(db, cast)
-    news = db.scalars(
+    news, waiting = db.scalars(
         select(Inject).where(Inject.commission_id == cast.commission.id).order_by(Inject.id)
-    ).first()
-    assert news is not None
+    ).all()[:2]
     injects.publish_now(db, cast.commission.id, news.id, _instructor_seat(db, cast).id)
 
     concluded = _cast_in(db, cast, _open(db, cast, "Seminar B"))
@@ -241,4 +242,5 @@ def seed_world(db: Session, cast: Cast) -> World:
         proposals=live,
         concluded_proposals=finished,
         inject=news.id,
+        waiting_inject=waiting.id,
     )

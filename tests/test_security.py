@@ -54,8 +54,8 @@ ROLES = {
 # has not started; the live commission's proposals are named by stage, {draft} is Ursula's
 # and {prc_draft} Pei's, {debate} has two revisions; {b_adopted} and {b_withdrawn} belong to
 # the concluded commission; {builtin} is "Cooling Off" and {own} the instructor's copy of it.
-# {inject} is a published inject. Nobody but Ursula, Ulysses, Pei and the instructor sits in
-# the concluded commissions.
+# {inject} is a published inject, {waiting_inject} one not yet published. Nobody but Ursula,
+# Ulysses, Pei and the instructor sits in the concluded commissions.
 PAGES = """
                                                     visitor    rival      us         observer
                                                          stranger   newcomer   prc        instructor
