@@ -108,7 +108,6 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
                 {"name": name},
             ).scalar()
         admin.dispose()
-        assert killed
         assert killed >= 1
         # The pool notices the dead connections and replaces them: no error reaches the user.
         assert api_probe(base) == 401
@@ -116,6 +115,8 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
         # `docker stop` sends SIGTERM to the container's first process, the one the command
         # started. With `exec` that is the server itself, so it stops, and nothing is left behind.
         os.kill(served.process.pid, signal.SIGTERM)
-        assert served.process.wait(timeout=20) is not None
+        served.process.wait(timeout=20)
+        # uvicorn itself had the signal: it shut down cleanly (then re-raised it to exit).
+        assert "Application shutdown complete." in served.log()
         with pytest.raises(urllib.error.URLError, match="refused"):
             urllib.request.urlopen(base + "/sign-in", timeout=2)  # noqa: S310

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
 from app.accounts.models import ApiToken
 from tests.conftest import Cast, csrf_from, make_user, post_form, sign_in
 
@@ -24,8 +25,12 @@ def test_token_is_shown_once_and_stored_hashed(client: TestClient, db: Session) 
     make_user(db, "kim")
     sign_in(client, "kim")
     token = create_token(client)
-    assert token not in db.scalars(select(ApiToken.token_hash)).all()
-    assert token not in client.get("/account").text
+    (stored,) = db.scalars(select(ApiToken.token_hash)).all()
+    assert stored == accounts.hash_token(token) != token
+    later = client.get("/account")
+    assert later.status_code == 200
+    assert "roster sync" in later.text  # the token is listed, by name only
+    assert token not in later.text
 
 
 def test_bearer_token_reads_the_api(client: TestClient, cast: Cast) -> None:

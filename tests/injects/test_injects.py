@@ -110,11 +110,15 @@ def test_an_inject_armed_on_failure_fires_when_a_vote_fails(db: Session, cast: C
         idle_minutes=None,
         actor_id=instructor_id(db, cast),
     )
+    assert talk.status == "armed"
     proposal = to_stage(db, cast, "voting")
     vote = open_vote_of(db, proposal)
     voting.cast_ballot(db, acting(db, proposal, cast.prc_delegate), vote.id, "no")
+    db.flush()
+    assert talk.status == "armed", "a vote that opens or takes a no does not fire it"
     voting.close_vote(db, acting(db, proposal, cast.instructor), vote.id)
     db.flush()
+    assert proposal.stage == "rejected"
     assert talk.status == "published"
 
 

@@ -278,7 +278,11 @@ def test_spaces_constant_is_every_space_separator() -> None:
 
 
 def test_extra_cells_without_header_point_to_quoting() -> None:
-    assert messages("Smith, John,js@example.org,US,gov\n") != []
+    # Unquoted, the comma in the name shifts every cell: the first thing said is to quote it.
+    assert messages("Smith, John,js@example.org,US,gov\n")[0] == (
+        "Line 1 has more cells than the 4 columns expected. If a name contains a comma or "
+        "semicolon, put the name in quotation marks."
+    )
     assert messages("Ann,a@example.org,US,gov,extra\n") == [
         "Line 1 has more cells than the 4 columns expected. If a name contains a comma or "
         "semicolon, put the name in quotation marks."
@@ -408,23 +412,48 @@ def test_long_hostile_value_is_cut_in_the_message() -> None:
     assert len(message) < 200
 
 
+def assert_well_formed(rows: list[RosterRow], problems: list[RosterProblem], data: bytes) -> None:
+    """What parse_roster promises for any file: students or problems, never neither; a problem
+    with the whole file alone; otherwise rows and problems on distinct lines of the file, in
+    order, and every row clean enough to store as it is."""
+    assert rows or problems
+    assert all(isinstance(p.message, str) and p.message for p in problems)
+    if any(p.line is None for p in problems):
+        assert (rows, len(problems)) == ([], 1)
+        return
+    # Physical lines: each CR and LF byte may end one (UTF-16 text has one such byte per break).
+    last_line = data.count(b"\n") + data.count(b"\r") + 1
+    problem_lines = [p.line for p in problems]
+    row_lines = [row.line for row in rows]
+    assert problem_lines == sorted(problem_lines)
+    assert row_lines == sorted(set(row_lines))
+    assert not set(row_lines) & set(problem_lines)
+    assert all(1 <= line <= last_line for line in row_lines + problem_lines)
+    for row in rows:
+        assert 1 <= len(row.name) <= 80
+        assert row.name == row.name.strip(" ") and "  " not in row.name
+        assert not set(row.name) & (set(SPACES) - {" "})
+        assert all(unicodedata.category(c) != "Cc" for c in row.name)
+        assert row.name[0] not in "=+-@\t\r"
+        assert row.email is None or (row.email == row.email.lower() and row.email.count("@") == 1)
+        assert row.delegation in (None, *DELEGATIONS)
+        assert row.sector in (None, *SECTORS)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=2048))
 def test_parse_roster_never_raises_on_arbitrary_bytes(data: bytes) -> None:
     rows, problems = parse(data)
-    assert rows or problems
-    assert all(isinstance(p.message, str) and p.message for p in problems)
+    assert_well_formed(rows, problems, data)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list(",;\t\n\r \"'=+-@aZ王é\u00a0\x00\x1b")), max_size=600))
 def test_parse_roster_never_raises_on_csv_like_text(text: str) -> None:
     for encoding in ("utf-8", "utf-16"):
-        rows, problems = parse(text.encode(encoding))
-        assert rows or problems
-        for row in rows:
-            assert row.name and row.name[0] not in "=+-@\t\r"
-            assert 1 <= len(row.name) <= 80
+        data = text.encode(encoding)
+        rows, problems = parse(data)
+        assert_well_formed(rows, problems, data)
 
 
 # --- credentials --------------------------------------------------------------------------------

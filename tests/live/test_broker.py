@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -248,16 +249,30 @@ def test_drain_returns_a_burst_for_coalescing() -> None:
     run(scenario())
 
 
-def test_publishing_without_a_running_broker_is_harmless() -> None:
-    InMemoryBroker().publish([LiveEvent(1, "tally")])
-
-    async def scenario() -> InMemoryBroker:
-        broker = InMemoryBroker()
-        await broker.start()
-        return broker
-
-    broker = run(scenario())  # its loop is closed now
+def test_publishing_without_a_running_broker_is_harmless(caplog: pytest.LogCaptureFixture) -> None:
+    """Before start and after its loop has closed, publish drops the events (and says so at
+    debug level) instead of raising; a later start delivers new events, never the dropped."""
+    caplog.set_level(logging.DEBUG, logger="app.live.broker")
+    broker = InMemoryBroker()
     broker.publish([LiveEvent(1, "tally")])
+    assert "live events dropped: the broker is not running" in caplog.text
+
+    async def first_run() -> None:
+        await broker.start()
+
+    run(first_run())  # its loop is closed now, the broker never stopped
+    broker.publish([LiveEvent(1, "tally", proposal_id=2)])
+    assert "live events dropped: the broker's event loop is closed" in caplog.text
+
+    async def second_run() -> list[LiveEvent]:
+        await broker.start()
+        subscription = broker.subscribe(1)
+        broker.publish([LiveEvent(1, "stage")])
+        events = [await subscription.get(timeout=1), *subscription.drain()]
+        await broker.stop()
+        return [event for event in events if event is not None]
+
+    assert run(second_run()) == [LiveEvent(1, "stage")]
 
 
 # --- make_broker ---------------------------------------------------------------------------

@@ -99,13 +99,15 @@ def test_charter_queries_do_not_grow_with_norms(
     adopt(db, cast)
     client.get(url(cast))
     count_queries.statements.clear()
-    client.get(url(cast))
+    assert "FT-1" in client.get(url(cast)).text
     one = count_queries.count
     for group in ("DI", "FT"):
         adopt(db, cast, group)
     count_queries.statements.clear()
-    client.get(url(cast))
+    page = client.get(url(cast))
     assert count_queries.count == one, count_queries.statements
+    assert page.status_code == 200
+    assert all(code in page.text for code in ("FT-1", "FT-2", "DI-1"))
 
 
 def test_the_norm_page_tells_how_the_text_came_to_be(

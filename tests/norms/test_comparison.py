@@ -87,11 +87,13 @@ def test_the_comparison_asks_the_same_number_of_queries_for_more_norms(
     add_norm(db, other, "One", "One norm.")
     client.get(url)
     count_queries.statements.clear()
-    client.get(url)
+    assert client.get(url).status_code == 200
     one = count_queries.count
     for i in range(10):
         add_norm(db, cast.commission, f"Norm {i}", f"Text {i}.", author=cast.participants["pei"])
         add_norm(db, other, f"Norm {i}", f"Text {i} too.", group="DI")
     count_queries.statements.clear()
-    client.get(url)
+    page = client.get(url)
     assert count_queries.count == one, count_queries.statements
+    assert page.status_code == 200
+    assert "Seminar A" in page.text and "Text 9 too." in page.text

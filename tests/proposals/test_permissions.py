@@ -127,13 +127,25 @@ def ballot_url(db: Session, proposal_id: int) -> str:
 
 
 def test_nobody_votes_outside_the_voting_stage(client: TestClient, db: Session, cast: Cast) -> None:
-    proposal = to_stage(db, cast, "debate")
-    response = client.post(
-        f"/api/v1/proposals/{proposal.id}/votes/1/ballots",
-        json={"choice": "yes"},
-        headers=bearer(db, cast.us_delegate),
-    )
-    assert response.status_code == 404
+    """Before the vote opens there is no ballot box; after it closes its box takes no ballot."""
+    headers = bearer(db, cast.us_delegate)
+    debated = to_stage(db, cast, "debate")
+    assert voting.current_vote(db, debated) is None
+    decided = to_stage(db, cast, "voting")
+    vote = open_vote_of(db, decided)
+    voting.close_vote(db, acting(db, decided, cast.instructor), vote.id)
+    assert decided.stage == "rejected"  # nobody voted: no quorum
+    for proposal, status, detail in (
+        (debated, 404, "There is no such vote on this proposal."),
+        (decided, 409, "This vote has closed."),
+    ):
+        response = client.post(
+            f"/api/v1/proposals/{proposal.id}/votes/{vote.id}/ballots",
+            json={"choice": "yes"},
+            headers=headers,
+        )
+        assert (response.status_code, response.json()) == (status, {"detail": detail})
+    assert db.scalars(select(RollCallBallot)).all() == []
 
 
 def test_outside_the_working_group_there_is_no_vote(
@@ -179,12 +191,20 @@ def test_observer_delegations_speak_but_do_not_vote(
     proposal = to_stage(db, cast, "voting")
     cast.delegations["PRC"].status = "observer"
     db.flush()
+    headers = bearer(db, cast.prc_delegate)
     response = client.post(
-        "/api/v1" + ballot_url(db, proposal.id),
-        json={"choice": "no"},
-        headers=bearer(db, cast.prc_delegate),
+        "/api/v1" + ballot_url(db, proposal.id), json={"choice": "no"}, headers=headers
     )
     assert response.status_code == 403
+    assert db.scalars(select(RollCallBallot)).all() == []
+    spoken = client.post(
+        f"/api/v1/proposals/{proposal.id}/arguments",
+        json={"stance": "oppose", "body": "China observes, and objects."},
+        headers=headers,
+    )
+    assert spoken.status_code == 201
+    listed = client.get(f"/api/v1/proposals/{proposal.id}/arguments", headers=headers).json()
+    assert [a["body"] for a in listed] == ["China observes, and objects."]
 
 
 def test_a_second_ballot_is_a_409_and_changes_nothing(

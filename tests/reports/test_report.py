@@ -224,5 +224,9 @@ def test_report_queries_do_not_grow_with_the_data(
             db, acting(db, debated, cast.us_colleague), stance="note", body=f"Point {n}."
         )
     count_queries.statements.clear()
-    assert client.get(url(cast)).status_code == 200
+    page = client.get(url(cast))
     assert count_queries.count == empty, count_queries.statements
+    assert page.status_code == 200
+    # The data is on the page: both norms, and Ulysses' five arguments.
+    assert "FT-1" in page.text and "DI-1" in page.text
+    assert "<title>Ulysses US: 5</title>" in page.text

@@ -128,13 +128,22 @@ def test_duplicate_codes_are_refused() -> None:
         parse_scenario_file(yaml.safe_dump(data))
 
 
-@pytest.mark.parametrize("text", ["title: [unclosed", "- just\n- a list\n", ""])
-def test_unreadable_files_get_a_clear_message(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title: [unclosed", "The file is not valid YAML or JSON (line 1, column 17)."),
+        ("- just\n- a list\n", "The file must hold one scenario: a mapping with a title."),
+        ("", "The file must hold one scenario: a mapping with a title."),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(text: str, message: str) -> None:
     with pytest.raises(ScenarioFileError) as error:
         parse_scenario_file(text)
-    assert error.value.problems
+    assert error.value.problems == [message]
 
 
 def test_yaml_tags_cannot_run_code(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioFileError):
-        parse_scenario_file("!!python/object/apply:os.system ['echo hacked']")
+    hacked = tmp_path / "hacked"
+    with pytest.raises(ScenarioFileError, match="not valid YAML or JSON"):
+        parse_scenario_file(f"!!python/object/apply:os.system ['touch {hacked}']")
+    assert not hacked.exists(), "the file's tag ran a command"
