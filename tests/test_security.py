@@ -108,6 +108,9 @@ PAGES = """
 /commissions/{live}/manage/conclude                     in   403  403  403  403  403  403  200
 /commissions/{concluded}/manage/conclude                in   403  403  403  403  403  403  200
 /commissions/{live}/dashboard                           in   403  403  403  403  403  403  200
+/commissions/{live}/manage/injects/{waiting_inject}/edit in  403  403  403  403  403  403  200
+/commissions/{live}/manage/injects/{inject}/edit        in   403  403  403  403  403  403  409
+/notices                                                in   200  200  200  200  200  200  200
 /commissions/{concluded}/dashboard                      in   403  403  403  403  403  403  200
 /scenarios/{builtin}                                    in   404  200  404  404  404  404  200
 /scenarios/{own}                                        in   404  404  404  404  404  404  200
