@@ -47,6 +47,25 @@ def create_user(
     return user
 
 
+def replace_password(session: Session, user: User, password: str) -> None:
+    """Give the account a new password and revoke every session and API token it has.
+
+    Whoever knew the old password may have signed in or made a token with it; both stop working.
+    """
+    user.password_hash = password_hasher.hash(password)
+    now = utcnow()
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 def username_taken(session: Session, username: str) -> bool:
     return session.scalar(select(func.count()).where(User.username == username)) != 0
 

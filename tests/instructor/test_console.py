@@ -298,3 +298,24 @@ def test_the_console_has_a_plain_title(client: TestClient, cast: Cast) -> None:
     assert title
     assert title.group(1).strip() == "Console: Seminar A · Commission"
     assert html.count('id="injects"') == 1
+
+
+def test_the_roster_counts_students_not_instructors(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    import re
+
+    from app.commissions import service as commissions
+
+    # A second instructor helps run the room; an observer sits in.
+    helper = make_user(db, "hugo", instructor=True)
+    db.add(Participant(commission_id=cast.commission.id, user_id=helper.id, role="instructor"))
+    watcher = commissions.join_commission(db, cast.commission, make_user(db, "olive"))
+    watcher.role = "observer"
+    db.flush()
+    sign_in(client, "ines")
+    page = client.get(manage(cast)).text
+    heading = re.search(r'<h2 id="roster-heading">(.*?)</h2>', page, re.S)
+    assert heading
+    # Ursula, Ulysses, Pei, the newcomer and the observer; not Ines, not Hugo.
+    assert re.sub(r"<[^>]+>", "", heading.group(1)) == "Roster (5 students)"
