@@ -20,6 +20,7 @@ and working-group places are laid out around the co-chairs who must sit in the g
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -208,8 +209,9 @@ def _seat_sectors(
 
     Among the scarcest, a sector that still has a brief written for it (for this delegation or
     for any) comes first, so a second official is not seated while an executive's brief lies
-    unused. Then scenario order decides, so a small delegation gets its government official (and
-    so its natural head) before anything else.
+    unused; when none has, the sector whose briefs would be shared by the fewest. Then scenario
+    order decides, so a small delegation gets its government official (and so its natural head)
+    before anything else.
     """
     sector_of: dict[int, str] = {}
     tallies: dict[str, dict[str, int]] = {}
@@ -240,10 +242,18 @@ def _seat_sectors(
             raise NowhereToSeat(NO_SECTOR, "there is no sector to seat students in")
         delegation = delegation_of[student.participant_id]
         tally, room = tallies[delegation], written_for[delegation]
-        scarcest = min(tally, key=lambda sector: (tally[sector], tally[sector] >= room[sector]))
+        scarcest = min(
+            tally, key=lambda sector: (tally[sector], _crowding(tally[sector], room[sector]))
+        )
         tally[scarcest] += 1
         sector_of[student.participant_id] = scarcest
     return sector_of
+
+
+def _crowding(seated: int, briefs: int) -> float:
+    """How many would share each of a sector's briefs with one more seated there; 1 while one is
+    free (all free ones alike), infinite when the sector has no brief of its own."""
+    return max(1.0, (seated + 1) / briefs) if briefs else math.inf
 
 
 def _fit(option: BriefOption, delegation: str, sector: str) -> int | None:

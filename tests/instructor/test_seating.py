@@ -540,6 +540,17 @@ def test_a_class_of_twelve_in_cooling_off_gets_its_twelve_briefs() -> None:
     assert prc["private"] == 2 and prc["government"] == 1
 
 
+def test_when_every_sector_has_its_briefs_taken_the_extra_seat_goes_where_sharing_is_least() -> (
+    None
+):
+    # Eleven a side: two per sector, and one more. On the Chinese side the extra goes to the
+    # private sector (two briefs, so 2 + 1 holders), not to government (one brief, 3 holders).
+    seats = seat_cooling_off(roster(22), seed=5)
+    prc = Counter(seat.sector for seat in seats.values() if seat.delegation == "PRC")
+    assert prc["private"] == 3 and prc["government"] == 2
+    assert max(Counter(seat.brief for seat in seats.values()).values()) == 2
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     count=st.integers(1, 12),
