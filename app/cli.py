@@ -144,14 +144,14 @@ def set_password(
         str | None, typer.Option(help="Password; asked for when omitted.", hidden=True)
     ] = None,
 ) -> None:
-    """Give an account a new password and sign it out everywhere.
+    """Give an account a new password, sign it out everywhere and revoke its API tokens.
 
     Accounts created by `commission import` have no usable password until this is run.
     """
-    from sqlalchemy import delete, select
+    from sqlalchemy import select
 
     from app.accounts import service as accounts
-    from app.accounts.models import User, UserSession
+    from app.accounts.models import User
     from app.accounts.rules import normalize_username
     from app.db import session_scope
 
@@ -161,8 +161,7 @@ def set_password(
         if user is None:
             typer.echo(f"There is no account {name!r}.", err=True)
             raise typer.Exit(2)
-        user.password_hash = accounts.password_hasher.hash(_new_password(password))
-        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        accounts.replace_password(session, user, _new_password(password))
     typer.echo(f"{name} has a new password.")
 
 

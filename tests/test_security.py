@@ -104,6 +104,7 @@ PAGES = """
 /commissions/{in_setup}/manage                          in   403  403  403  403  403  403  200
 /commissions/999999/manage                              in   404  404  404  404  404  404  404
 /commissions/{live}/join-code                           in   403  403  403  403  403  403  200
+/commissions/{live}/manage/roster-example.csv           in   403  403  403  403  403  403  200
 /commissions/{in_setup}/join-code                       in   403  403  403  403  403  403  200
 /commissions/{live}/manage/conclude                     in   403  403  403  403  403  403  200
 /commissions/{concluded}/manage/conclude                in   403  403  403  403  403  403  200

@@ -62,6 +62,30 @@ def _is_light(password_hash: str) -> bool:
     return password_hasher.hashers[0].check_needs_rehash(password_hash)
 
 
+def replace_password(
+    session: Session, user: User, password: str, *, generated_password: bool = False
+) -> None:
+    """Give the account a new password and revoke every session and API token it has.
+
+    Whoever knew the old password may have signed in or made a token with it; both stop working.
+    `generated_password` when the app made it up (a reset on the console): a light hash, as for
+    a roster's first passwords.
+    """
+    hasher = generated_password_hasher if generated_password else password_hasher
+    user.password_hash = hasher.hash(password)
+    now = utcnow()
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 def username_taken(session: Session, username: str) -> bool:
     return session.scalar(select(func.count()).where(User.username == username)) != 0
 

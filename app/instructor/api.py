@@ -104,7 +104,13 @@ def auto_seat(
     session: SessionDep, user: ApiUser, commission_id: int, body: s.AutoSeatIn
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-    service.auto_seat(session, commission, me, reseat_all=body.reseat_all)
+    service.auto_seat(
+        session,
+        commission,
+        me,
+        reseat_all=body.reseat_all,
+        groups_per_student=body.groups_per_student,
+    )
     return Response(status_code=204)
 
 

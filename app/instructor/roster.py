@@ -14,7 +14,7 @@ import io
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel.lists import format_list
@@ -554,6 +554,37 @@ def _column_letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+# Three made-up students for the example file: one with every column, one whose name needs
+# UTF-8, one with a name only (the rest is left to auto-assign).
+EXAMPLE_STUDENTS = (
+    ("Ada Okafor", "ada.okafor@example.edu"),
+    ("José Núñez", "jose.nunez@example.edu"),
+    ("Li Mei", ""),
+)
+
+
+def example_roster(*, delegations: Sequence[str], sectors: Sequence[str]) -> str:
+    """A roster file to start from: the header and three students, in a commission's own codes.
+
+    The first two students sit in the first two delegations and sectors given; the third has a
+    name only. It starts with a byte order mark so that spreadsheets open it as UTF-8.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(POSITIONAL_COLUMNS)
+    for index, (name, email) in enumerate(EXAMPLE_STUDENTS):
+        seated = index < 2
+        writer.writerow(
+            [
+                name,
+                email,
+                delegations[index] if seated and index < len(delegations) else "",
+                sectors[index] if seated and index < len(sectors) else "",
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()
 
 
 def suggest_username(name: str, taken: Collection[str]) -> str:

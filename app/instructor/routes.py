@@ -106,6 +106,7 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "inject_errors": {},
         "inject_values": {},
         "error_inject": None,
+        "auto_seat_values": {},
     }
     return {
         **defaults,
@@ -113,6 +114,9 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "roster": data,
         "join_code": commissions.format_join_code(commission.join_code),
         "injects": injects.list_injects(session, commission.id),
+        "brief_sharing": service.brief_sharing(data),
+        "roster_columns": roster_files.POSITIONAL_COLUMNS,
+        "concluded": rules.console_change_refusal(commission.status) is not None,
         "memberships": {
             p.id: {m.working_group_id: m.is_co_chair for m in p.memberships}
             for p in data.participants
@@ -215,14 +219,74 @@ def auto_seat(
     user: CurrentUser,
     commission_id: int,
     reseat_all: Annotated[bool, Form()] = False,
+    groups_per_student: Annotated[str, Form()] = "0",
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
+    per_student = int(groups_per_student) if groups_per_student.strip().isdigit() else -1
     try:
-        service.auto_seat(session, commission, me, reseat_all=reseat_all)
-    except ValueError as error:  # e.g. no member delegation to seat anyone in
+        service.auto_seat(
+            session, commission, me, reseat_all=reseat_all, groups_per_student=per_student
+        )
+    except DomainError as error:
         session.rollback()
-        return manage_page(request, session, commission, 409, error=str(error))
+        return manage_page(
+            request,
+            session,
+            commission,
+            error.status_code,
+            error=error.message,
+            auto_seat_values={"groups_per_student": groups_per_student, "reseat_all": reseat_all},
+        )
     return RedirectResponse(f"/commissions/{commission_id}/manage#roster", status_code=303)
+
+
+@router.post("/commissions/{commission_id}/manage/participants/{participant_id}/password")
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: int,
+    participant_id: int,
+) -> Response:
+    """A plain `def`: hashing the new password takes a while and must not hold the event loop."""
+    commission, me = service.managed_commission(session, commission_id, user)
+    try:
+        reset = service.reset_password(session, commission, me, participant_id)
+    except NotAllowed as refused:
+        session.rollback()
+        return manage_page(
+            request,
+            session,
+            commission,
+            refused.status_code,
+            error=refused.message,
+            error_row=participant_id,
+        )
+    # The password is in this page only: never in a URL, a log or the history of a cache.
+    return render(
+        request,
+        "instructor/new_password.html",
+        {"commission": commission, "reset": reset, "sign_in_url": _sign_in_url(request)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _sign_in_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/sign-in"
+
+
+@router.get("/commissions/{commission_id}/manage/roster-example.csv", name="roster_example")
+def roster_example(session: SessionDep, user: CurrentUser, commission_id: int) -> Response:
+    """A small roster file to start from, with this commission's own delegations and sectors."""
+    commission, _me = service.managed_commission(session, commission_id, user)
+    data = service.roster(session, commission.id)
+    return Response(
+        roster_files.example_roster(
+            delegations=[d.code for d in data.delegations], sectors=[s.code for s in data.sectors]
+        ),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="roster-example.csv"'},
+    )
 
 
 @router.post("/commissions/{commission_id}/manage/roster")
@@ -337,7 +401,9 @@ def add_partner(
             session,
             commission,
             error.status_code,
-            partner_errors={error.field or "code": error.message},
+            # A refusal of the whole form (the commission has concluded) goes at the top.
+            error=None if error.field else error.message,
+            partner_errors={error.field: error.message} if error.field else {},
             partner_values={"code": code, "name": name, "status": status},
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)

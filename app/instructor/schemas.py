@@ -43,6 +43,9 @@ class SeatIn(BaseModel):
 
 class AutoSeatIn(BaseModel):
     reseat_all: bool = False
+    groups_per_student: int = Field(
+        default=0, ge=0, description="Working groups each student sits in; 0 means all of them."
+    )
 
 
 class RulesIn(BaseModel):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import service as accounts
 from app.accounts.models import User
@@ -80,6 +80,11 @@ def start_session(session: Session, commission: Commission, me: Participant) -> 
     record(session, commission.id, "commission.started", actor_id=me.id)
 
 
+def _refuse_when_concluded(commission: Commission) -> None:
+    if refusal := rules.console_change_refusal(commission.status):
+        raise Conflict(refusal)
+
+
 @dataclass
 class Roster:
     participants: list[Participant]
@@ -87,6 +92,11 @@ class Roster:
     sectors: list[Sector]
     groups: list[WorkingGroup]
     briefs: list[RoleBrief]
+
+    @property
+    def students(self) -> list[Participant]:
+        """Delegates and observers: everyone on the roster but its instructors."""
+        return [p for p in self.participants if p.role != "instructor"]
 
 
 def roster(session: Session, commission_id: int) -> Roster:
@@ -145,6 +155,7 @@ def seat_participant(
     choice: SeatChoice,
 ) -> Participant:
     """Assign delegation, sector, brief, groups, head and co-chairs, and tell the participant."""
+    _refuse_when_concluded(commission)
     data = roster(session, commission.id)
     participant = next((p for p in data.participants if p.id == participant_id), None)
     if participant is None:
@@ -206,40 +217,53 @@ def _apply_seat(
 
 
 def auto_seat(
-    session: Session, commission: Commission, me: Participant, *, reseat_all: bool
+    session: Session,
+    commission: Commission,
+    me: Participant,
+    *,
+    reseat_all: bool,
+    groups_per_student: int = 0,
 ) -> int:
     """Balance delegations and sectors, hand out briefs, heads and co-chairs; returns seats made.
 
     Seats already chosen are kept unless `reseat_all`; the instructor adjusts afterwards.
+    `groups_per_student` is how many working groups each delegate sits in, 0 for all of them.
     """
+    _refuse_when_concluded(commission)
     data = roster(session, commission.id)
+    if refusal := rules.groups_per_student_refusal(groups_per_student, len(data.groups)):
+        raise Invalid(refusal, field="groups_per_student")
     delegation_code = {d.id: d.code for d in data.delegations}
     sector_code = {s.id: s.code for s in data.sectors}
     delegates = [p for p in data.participants if p.role == "delegate"]
-    seats = seating.auto_assign(
-        [
-            seating.Student(
-                participant_id=p.id,
-                name=p.user.display_name,
-                delegation=delegation_code.get(p.delegation_id or 0),
-                sector=sector_code.get(p.sector_id or 0),
-            )
-            for p in delegates
-        ],
-        delegations=[d.code for d in data.delegations if d.status == "member"],
-        sectors=[s.code for s in data.sectors],
-        groups=[g.code for g in data.groups],
-        briefs=[
-            seating.BriefOption(
-                code=b.code,
-                delegation=delegation_code.get(b.delegation_id or 0),
-                sector=sector_code.get(b.sector_id or 0),
-            )
-            for b in data.briefs
-        ],
-        reseat_all=reseat_all,
-        seed=commission.id,
-    )
+    try:
+        seats = seating.auto_assign(
+            [
+                seating.Student(
+                    participant_id=p.id,
+                    name=p.user.display_name,
+                    delegation=delegation_code.get(p.delegation_id or 0),
+                    sector=sector_code.get(p.sector_id or 0),
+                )
+                for p in delegates
+            ],
+            delegations=[d.code for d in data.delegations if d.status == "member"],
+            sectors=[s.code for s in data.sectors],
+            groups=[g.code for g in data.groups],
+            briefs=[
+                seating.BriefOption(
+                    code=b.code,
+                    delegation=delegation_code.get(b.delegation_id or 0),
+                    sector=sector_code.get(b.sector_id or 0),
+                )
+                for b in data.briefs
+            ],
+            groups_per_student=groups_per_student,
+            reseat_all=reseat_all,
+            seed=commission.id,
+        )
+    except seating.NowhereToSeat as nowhere:
+        raise Conflict(_nowhere_to_seat(nowhere.reason)) from nowhere
     delegation_id = {d.code: d.id for d in data.delegations}
     sector_id = {s.code: s.id for s in data.sectors}
     brief_id = {b.code: b.id for b in data.briefs}
@@ -261,9 +285,57 @@ def auto_seat(
         )
         participant.is_head_of_delegation = seat.head
     session.flush()
-    record(session, commission.id, "roster.auto_seated", actor_id=me.id, count=len(delegates))
+    record(
+        session,
+        commission.id,
+        "roster.auto_seated",
+        actor_id=me.id,
+        count=len(delegates),
+        groups_per_student=groups_per_student,
+    )
     announce(session, LiveEvent(commission_id=commission.id, kind="roster"))
     return len(delegates)
+
+
+def _nowhere_to_seat(reason: str) -> str:
+    if reason == seating.NO_MEMBER_DELEGATION:
+        return _(
+            "No delegation is a member, so auto-assign has nowhere to seat new students. Make a "
+            "delegation a member under Delegations and partners, then try again."
+        )
+    return _(
+        "This commission has no sectors, so auto-assign cannot give students one. Seat them "
+        "by hand instead."
+    )
+
+
+@dataclass(frozen=True)
+class BriefSharing:
+    """What the console says about private briefs: too few for the class, and who shares one."""
+
+    delegates: int
+    briefs: int
+    shared: list[tuple[RoleBrief, list[Participant]]]  # briefs held by two or more delegates
+    unused: list[RoleBrief]
+
+    @property
+    def too_few(self) -> bool:
+        return 0 < self.briefs < self.delegates
+
+
+def brief_sharing(data: Roster) -> BriefSharing:
+    """From what the roster page loaded already: no query of its own."""
+    delegates = [p for p in data.participants if p.role == "delegate"]
+    holders: dict[int, list[Participant]] = {}
+    for participant in delegates:
+        if participant.role_brief_id is not None:
+            holders.setdefault(participant.role_brief_id, []).append(participant)
+    return BriefSharing(
+        delegates=len(delegates),
+        briefs=len(data.briefs),
+        shared=[(b, holders[b.id]) for b in data.briefs if len(holders.get(b.id, ())) > 1],
+        unused=[b for b in data.briefs if b.id not in holders],
+    )
 
 
 def open_votes_in_commission(session: Session, commission_id: int) -> int:
@@ -304,6 +376,7 @@ class GroupRules:
 def change_rules(
     session: Session, commission: Commission, me: Participant, group_code: str, new: GroupRules
 ) -> WorkingGroup:
+    _refuse_when_concluded(commission)
     group = session.scalar(
         select(WorkingGroup)
         .where(WorkingGroup.commission_id == commission.id, WorkingGroup.code == group_code)
@@ -312,7 +385,7 @@ def change_rules(
     if group is None:
         raise NotFound(_("There is no such working group in this commission."))
     if refusal := rules.rule_change_refusal(open_votes_in_group(session, group.id)):
-        raise Conflict(_(refusal))
+        raise Conflict(refusal)
     if new.voting_rule not in VOTING_RULES:
         raise Invalid(_("Choose one of the voting rules."), field="voting_rule")
     if new.ballot_unit not in BALLOT_UNITS:
@@ -350,6 +423,7 @@ def add_partner(
     session: Session, commission: Commission, me: Participant, *, code: str, name: str, status: str
 ) -> Delegation:
     """A partner (EU, India, …) joins at any time, as a member (votes) or an observer (speaks)."""
+    _refuse_when_concluded(commission)
     code, name = code.strip().upper(), " ".join(name.split())
     if not re.match(rules.PARTNER_CODE_PATTERN, code):
         raise Invalid(
@@ -392,6 +466,7 @@ def add_partner(
 def set_partner_status(
     session: Session, commission: Commission, me: Participant, delegation_id: int, status: str
 ) -> Delegation:
+    _refuse_when_concluded(commission)
     delegation = session.get(Delegation, delegation_id)
     if delegation is None or delegation.commission_id != commission.id:
         raise NotFound(_("There is no such delegation in this commission."))
@@ -428,6 +503,7 @@ def enrol(
 
     All or nothing: the caller's transaction holds every account, so one failure undoes them all.
     """
+    _refuse_when_concluded(commission)
     taken = set(session.scalars(select(User.username)))
     delegations = {
         d.code: d.id
@@ -476,6 +552,54 @@ def enrol(
     record(session, commission.id, "roster.imported", actor_id=me.id, count=len(credentials))
     announce(session, LiveEvent(commission_id=commission.id, kind="roster"))
     return credentials
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A student's new password, for the instructor to pass on; shown once, never stored."""
+
+    name: str
+    username: str
+    password: str
+
+
+def reset_password(
+    session: Session, commission: Commission, me: Participant, participant_id: int
+) -> NewPassword:
+    """A new random password for a student of this commission, who is signed out everywhere.
+
+    Allowed after conclusion too: students still sign in to read the charter and the report.
+    The activity log records who was reset and by whom, never the password.
+    """
+    participant = session.scalar(
+        select(Participant)
+        .where(Participant.id == participant_id, Participant.commission_id == commission.id)
+        .options(joinedload(Participant.user))
+    )
+    if participant is None:
+        raise NotFound(_("There is no such participant in this commission."))
+    user = participant.user
+    instructs = session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.user_id == user.id, Participant.role == "instructor")
+    )
+    if refusal := rules.password_reset_refusal(
+        role=participant.role,
+        instructor_account=user.is_instructor,
+        instructs_a_commission=bool(instructs),
+    ):
+        raise NotAllowed(refusal)
+    password = new_password()
+    accounts.replace_password(session, user, password, generated_password=True)
+    record(
+        session,
+        commission.id,
+        "participant.password_reset",
+        actor_id=me.id,
+        participant=participant.id,
+    )
+    return NewPassword(name=user.display_name, username=user.username, password=password)
 
 
 @dataclass

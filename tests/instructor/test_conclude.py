@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
+from app.accounts.models import User
 from app.activity.models import Activity
 from app.norms.models import Norm
 from app.voting import service as voting
@@ -201,3 +202,97 @@ def test_the_api_concludes_with_or_without_crediting(
     assert cast.commission.credit_students_by_name is True
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ConcludeIn"]
     assert schema["properties"]["credit_students_by_name"]["default"] is False
+
+
+def test_after_conclusion_the_console_offers_no_changes_it_would_refuse(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    console = f"/commissions/{cast.commission.id}/manage"
+    sign_in(client, "ines")
+    open_page = client.get(console).text
+    for action in (
+        "/manage/auto-seat",
+        "/manage/roster",
+        "/manage/groups/FT",
+        "/manage/delegations",
+    ):
+        assert f'action="/commissions/{cast.commission.id}{action}"' in open_page
+    cast.commission.status = "concluded"
+    db.flush()
+    page = client.get(console).text
+    for action in (
+        "/manage/auto-seat",
+        "/manage/roster",
+        f'/manage/participants/{cast.participants["pei"].id}"',
+        "/manage/groups/",
+        "/manage/delegations",
+        "roster-example.csv",
+    ):
+        assert action not in page, action
+    assert "seats are final and nobody new is enrolled" in page
+    assert "The commission has concluded: nobody new is enrolled." in page
+    assert "the rules its votes were held under stay as they were" in page
+    assert "The commission has concluded: its delegations are final." in page
+    # The roster is still there to read, with each student's seat and a password reset.
+    assert "Pei PRC" in page and "People&#39;s Republic of China" in page
+    assert f"/manage/participants/{cast.participants['pei'].id}/password" in page
+
+
+def test_after_conclusion_every_console_change_is_refused(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.accounts import service as accounts
+    from app.commissions.models import Delegation
+
+    cast.commission.status = "concluded"
+    db.flush()
+    sign_in(client, "ines")
+    console = f"/commissions/{cast.commission.id}/manage"
+    final = "This commission has concluded: its roster, seats, rules and delegations are final."
+    us = cast.delegations["US"].id
+    for url, data in (
+        (f"{console}/participants/{cast.participants['pei'].id}", {"delegation_id": str(us)}),
+        (f"{console}/auto-seat", {"reseat_all": "true"}),
+        (
+            f"{console}/groups/FT",
+            {
+                "voting_rule": "unanimity",
+                "quorum_percent": "10",
+                "ballot_unit": "delegate",
+                "ballot_type": "roll_call",
+                "sponsorship": "none",
+            },
+        ),
+        (f"{console}/delegations", {"code": "EU", "name": "European Union"}),
+        (f"{console}/delegations/{us}", {"status": "observer"}),
+    ):
+        token = csrf_from(client.get(console).text)
+        refused = client.post(url, data={**data, "csrf_token": token})
+        assert refused.status_code == 409, url
+        assert final in refused.text, url
+    token = csrf_from(client.get(console).text)
+    upload = client.post(
+        f"{console}/roster",
+        data={"csrf_token": token},
+        files={"file": ("roster.csv", b"name\nLate Comer\n", "text/csv")},
+    )
+    assert upload.status_code == 409
+    assert final in upload.text
+
+    prof = {"Authorization": f"Bearer {accounts.create_api_token(db, cast.instructor, 'x')[1]}"}
+    api = f"/api/v1/commissions/{cast.commission.id}"
+    for method, url, body in (
+        ("post", f"{api}/auto-seat", {}),
+        ("post", f"{api}/roster", {"csv": "name\nLate Comer\n"}),
+        ("post", f"{api}/delegations", {"code": "IN", "name": "India"}),
+        ("patch", f"{api}/groups/FT", {"voting_rule": "consensus", "quorum_percent": 10}),
+    ):
+        answer = client.request(method, url, json=body, headers=prof)
+        assert answer.status_code == 409, url
+        assert answer.json()["detail"] == final
+
+    db.expire_all()
+    pei = db.get(type(cast.participants["pei"]), cast.participants["pei"].id)
+    assert pei is not None and pei.delegation_id == cast.delegations["PRC"].id
+    assert db.scalar(select(Delegation).where(Delegation.code.in_(("EU", "IN")))) is None
+    assert db.scalar(select(User).where(User.display_name == "Late Comer")) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -10,8 +12,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.commissions.models import Commission, Delegation, Participant, WorkingGroupMembership
 from app.errors import Conflict
+from app.instructor.roster import RosterRow
 from app.scenarios.models import Scenario
-from tests.conftest import Cast, csrf_from, make_user, sign_in
+from tests.conftest import Cast, QueryCounter, csrf_from, make_user, sign_in
 from tests.proposals.helpers import to_stage
 
 
@@ -290,11 +293,51 @@ def test_a_delegate_is_refused_the_join_code_page(
 
 
 def test_the_console_has_a_plain_title(client: TestClient, cast: Cast) -> None:
-    import re
-
     sign_in(client, "ines")
     html = client.get(manage(cast)).text
     title = re.search(r"<title>(.*?)</title>", html, re.S)
     assert title
     assert title.group(1).strip() == "Console: Seminar A · Commission"
     assert html.count('id="injects"') == 1
+
+
+def test_the_roster_counts_students_not_instructors(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.commissions import service as commissions
+
+    # A second instructor helps run the room; an observer sits in.
+    helper = make_user(db, "hugo", instructor=True)
+    db.add(Participant(commission_id=cast.commission.id, user_id=helper.id, role="instructor"))
+    watcher = commissions.join_commission(db, cast.commission, make_user(db, "olive"))
+    watcher.role = "observer"
+    db.flush()
+    sign_in(client, "ines")
+    page = client.get(manage(cast)).text
+    heading = re.search(r'<h2 id="roster-heading">(.*?)</h2>', page, re.S)
+    assert heading
+    # Ursula, Ulysses, Pei, the newcomer and the observer; not Ines, not Hugo.
+    assert re.sub(r"<[^>]+>", "", heading.group(1)) == "Roster (5 students)"
+
+
+def test_the_console_runs_the_same_queries_whatever_the_size_of_the_class(
+    client: TestClient, db: Session, cast: Cast, count_queries: QueryCounter
+) -> None:
+    from app.instructor import service
+
+    me = db.scalar(select(Participant).where(Participant.user_id == cast.instructor.id))
+    assert me is not None
+    sign_in(client, "ines")
+    count_queries.statements.clear()
+    assert client.get(manage(cast)).status_code == 200
+    small = count_queries.count
+    rows = [RosterRow(i, f"Student {i}", None, None, None) for i in range(2, 32)]
+    service.enrol(db, cast.commission, me, rows)
+    service.auto_seat(db, cast.commission, me, reseat_all=True, groups_per_student=2)
+    db.flush()
+    count_queries.statements.clear()
+    page = client.get(manage(cast))
+    assert page.status_code == 200
+    assert "Roster (34 students)" in re.sub(r"<[^>]+>", "", page.text)
+    assert 'id="shared-briefs"' in page.text  # the brief summary is drawn from the same rows
+    assert count_queries.count == small, count_queries.statements

@@ -11,12 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.instructor.seating import (
+    NO_MEMBER_DELEGATION,
+    NO_SECTOR,
     BriefOption,
+    NowhereToSeat,
     Seat,
     Student,
     auto_assign,
     balance_report,
 )
+from app.scenarios.service import builtin_scenario_file
 
 DELEGATIONS = ("US", "PRC")
 SECTORS = ("government", "military", "academia", "ngo", "private")
@@ -307,6 +311,15 @@ def test_no_member_delegation_is_refused() -> None:
         seat_all(roster(3), delegations=[])
 
 
+def test_nowhere_to_seat_says_why_so_the_console_can_explain() -> None:
+    with pytest.raises(NowhereToSeat) as no_delegation:
+        seat_all(roster(3), delegations=[])
+    assert no_delegation.value.reason == NO_MEMBER_DELEGATION
+    with pytest.raises(NowhereToSeat) as no_sector:
+        auto_assign(roster(2), delegations=DELEGATIONS, sectors=[], groups=GROUPS, briefs=[])
+    assert no_sector.value.reason == NO_SECTOR
+
+
 def test_a_negative_number_of_groups_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         seat_all(roster(3), groups_per_student=-1)
@@ -474,3 +487,189 @@ def test_any_seating_keeps_its_promises(case: Case) -> None:
                 assert len(seat.groups) == max(per_student, len(seat.co_chair_of))
         else:
             assert all(seat.groups == tuple(groups) for seat in seated)
+
+
+# --- Briefs are shared only when they must be ---------------------------------------------------
+
+COOLING_OFF = builtin_scenario_file()
+COOLING_OFF_BRIEFS = [BriefOption(b.code, b.delegation, b.sector) for b in COOLING_OFF.role_briefs]
+COOLING_OFF_SECTORS = [s.code for s in COOLING_OFF.sectors]
+COOLING_OFF_GROUPS = [g.code for g in COOLING_OFF.working_groups]
+
+
+def seat_cooling_off(students: Sequence[Student], **options: object) -> dict[int, Seat]:
+    return auto_assign(
+        students,
+        delegations=["US", "PRC"],
+        sectors=COOLING_OFF_SECTORS,
+        groups=COOLING_OFF_GROUPS,
+        briefs=COOLING_OFF_BRIEFS,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def fits(option: BriefOption, seat: Seat) -> bool:
+    return option.delegation in (None, seat.delegation) and option.sector in (None, seat.sector)
+
+
+def most_different_briefs(seats: Mapping[int, Seat], briefs: Sequence[BriefOption]) -> int:
+    """How many students at most could each hold a different fitting brief (Kuhn's matching)."""
+    fitting = {
+        pid: sorted({b.code for b in briefs if fits(b, seat)}) for pid, seat in seats.items()
+    }
+    owner: dict[str, int] = {}
+
+    def claim(pid: int, seen: set[str]) -> bool:
+        for code in fitting[pid]:
+            if code not in seen:
+                seen.add(code)
+                if code not in owner or claim(owner[code], seen):
+                    owner[code] = pid
+                    return True
+        return False
+
+    return sum(claim(pid, set()) for pid in sorted(fitting))
+
+
+def test_a_class_of_twelve_in_cooling_off_gets_its_twelve_briefs() -> None:
+    # The seminar that found the defect: six a side, so one sector on each side has two people.
+    # The extra Chinese delegate was an official sharing the one PRC government brief while the
+    # second private-sector brief lay unused; now the extra seat goes where a brief is free.
+    seats = seat_cooling_off(roster(12), seed=3)
+    assert sorted(seat.brief or "" for seat in seats.values()) == sorted(
+        b.code for b in COOLING_OFF_BRIEFS
+    )
+    prc = Counter(seat.sector for seat in seats.values() if seat.delegation == "PRC")
+    assert prc["private"] == 2 and prc["government"] == 1
+
+
+def test_when_every_sector_has_its_briefs_taken_the_extra_seat_goes_where_sharing_is_least() -> (
+    None
+):
+    # Eleven a side: two per sector, and one more. On the Chinese side the extra goes to the
+    # private sector (two briefs, so 2 + 1 holders), not to government (one brief, 3 holders).
+    seats = seat_cooling_off(roster(22), seed=5)
+    prc = Counter(seat.sector for seat in seats.values() if seat.delegation == "PRC")
+    assert prc["private"] == 3 and prc["government"] == 2
+    assert max(Counter(seat.brief for seat in seats.values()).values()) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(1, 12),
+    seed=st.integers(0, 10_000),
+    per_student=st.integers(0, 3),
+)
+def test_cooling_off_never_shares_a_brief_in_a_class_of_up_to_twelve(
+    count: int, seed: int, per_student: int
+) -> None:
+    seats = seat_cooling_off(roster(count), seed=seed, groups_per_student=per_student)
+    briefs = [seat.brief for seat in seats.values()]
+    assert None not in briefs
+    assert len(set(briefs)) == count
+
+
+def test_a_brief_for_the_whole_delegation_comes_before_sharing_the_exact_one() -> None:
+    students = [Student(1, "Ann", "US", "government"), Student(2, "Bo", "US", "government")]
+    briefs = [BriefOption("us-official", "US", "government"), BriefOption("us-anyone", "US", None)]
+    seats = seat_all(students, delegations=["US"], briefs=briefs)
+    assert sorted(seat.brief or "" for seat in seats.values()) == ["us-anyone", "us-official"]
+
+
+def test_a_shared_brief_goes_to_the_other_delegation_first() -> None:
+    # Two briefs for anybody and four students: whoever holds a brief first, the second holder
+    # of each comes from the other delegation, so no caucus has two people with the same goals.
+    students = [Student(i, f"S{i}", "US" if i <= 2 else "PRC", "ngo") for i in range(1, 5)]
+    briefs = [BriefOption("observer-1", None, None), BriefOption("observer-2", None, None)]
+    for seed in range(20):
+        seats = seat_all(students, briefs=briefs, seed=seed)
+        holders = Counter((seat.brief, seat.delegation) for seat in seats.values())
+        assert holders == {(b, d): 1 for b in ("observer-1", "observer-2") for d in DELEGATIONS}
+
+
+def test_too_few_briefs_are_shared_evenly() -> None:
+    briefs = [BriefOption(f"any-{i}", None, None) for i in range(3)]
+    seats = seat_all(roster(11), briefs=briefs)
+    assert sorted(Counter(seat.brief for seat in seats.values()).values()) == [3, 4, 4]
+
+
+def test_among_the_scarcest_sectors_one_with_a_free_brief_comes_first() -> None:
+    briefs = [
+        BriefOption("us-official", "US", "government"),
+        BriefOption("us-scholar", "US", "academia"),
+    ]
+    seats = seat_all(roster(2), delegations=["US"], briefs=briefs)
+    # Government first (the natural head), then academia rather than the military, which has
+    # no brief, although military comes earlier in scenario order.
+    assert sorted(seat.sector for seat in seats.values()) == ["academia", "government"]
+    assert {seat.brief for seat in seats.values()} == {"us-official", "us-scholar"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases())
+def test_briefs_fit_and_are_shared_only_when_they_must_be(case: Case) -> None:
+    seats = auto_assign(
+        case.students,
+        delegations=case.delegations,
+        sectors=case.sectors,
+        groups=case.groups,
+        briefs=case.briefs,
+        groups_per_student=case.groups_per_student,
+        reseat_all=case.reseat_all,
+        seed=case.seed,
+    )
+    for seat in seats.values():
+        fitting = [b for b in case.briefs if fits(b, seat)]
+        if seat.brief is None:
+            # Nobody goes without a brief while one fits their seat.
+            assert fitting == []
+        else:
+            # A brief never contradicts the seat (another side, another sector).
+            assert seat.brief in {b.code for b in fitting}
+
+    # As many different briefs are in use as could be: nobody shares a brief while a brief that
+    # fits them (or, moved around, fits someone else) lies unused.
+    uses = Counter(seat.brief for seat in seats.values() if seat.brief is not None)
+    assert len(uses) == most_different_briefs(seats, case.briefs)
+
+    # Sharing is even: no student could move to a fitting brief held by two fewer people of
+    # their delegation, or by one fewer there and two fewer overall.
+    in_delegation = Counter((seat.brief, seat.delegation) for seat in seats.values())
+    for seat in seats.values():
+        if seat.brief is None:
+            continue
+        here, used = in_delegation[seat.brief, seat.delegation], uses[seat.brief]
+        for option in case.briefs:
+            if fits(option, seat) and option.code != seat.brief:
+                there = in_delegation[option.code, seat.delegation]
+                assert there > here - 2
+                assert not (there == here - 1 and uses[option.code] <= used - 2)
+
+
+# --- Working groups of one size -----------------------------------------------------------------
+
+
+def test_one_group_each_gives_groups_of_one_size_across_delegations() -> None:
+    # Five a side in three groups: each side splits 2-2-1; the sides' larger shares go to
+    # different groups, so the groups hold 4, 3 and 3, not 4, 4 and 2.
+    seats = seat_all(roster(10), groups=("FT", "CY", "DI"), groups_per_student=1)
+    sizes = Counter(seat.groups[0] for seat in seats.values())
+    assert sorted(sizes.values()) == [3, 3, 4]
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases())
+def test_working_groups_come_out_the_same_size_within_one(case: Case) -> None:
+    seats = auto_assign(
+        case.students,
+        delegations=case.delegations,
+        sectors=case.sectors,
+        groups=case.groups,
+        briefs=case.briefs,
+        groups_per_student=case.groups_per_student,
+        reseat_all=case.reseat_all,
+        seed=case.seed,
+    )
+    if seats and 0 < case.groups_per_student < len(case.groups):
+        sizes = Counter(g for seat in seats.values() for g in seat.groups)
+        assert max(sizes[g] for g in case.groups) - min(sizes[g] for g in case.groups) <= 1
