@@ -219,6 +219,9 @@ class InlineCode(HTMLParser):
             self.found.append("<script> without src")
         if tag == "style":
             self.found.append("<style> element")
+        if tag == "a" and "download" in attributes and attributes.get("hx-boost") != "false":
+            # hx-boost on the body would fetch the file and swap it in as the page.
+            self.found.append(f"<a download href={attributes.get('href')}> boosted")
         for name, value in attrs:
             if name.startswith(("on", "hx-on", "data-hx-on")):
                 self.found.append(f"<{tag} {name}=>")
@@ -297,6 +300,7 @@ def test_the_markup_check_finds_inline_code() -> None:
         "<style>p {}</style>",
         '<button hx-on:click="x()">',
         '<form hx-vals="js:{a: x()}">',
+        '<a href="/x.csv" download>',
     ):
         scanner = InlineCode()
         scanner.feed(html)
@@ -305,6 +309,7 @@ def test_the_markup_check_finds_inline_code() -> None:
     clean.feed(
         '<script src="/static/js/app.js" defer></script><p class="on">onion=1 style= here</p>'
         '<a href="/norms?q=javascript:">search</a><input name="onward" value="x">'
+        '<a href="/x.csv" download hx-boost="false">CSV</a>'
     )
     assert clean.found == [], clean.found
 
