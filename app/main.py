@@ -56,6 +56,7 @@ PAGE_ROUTERS = (
     report_routes.router,
     archive_routes.router,
 )
+API_ROUTERS = (api_router, proposal_api.router, instructor_api.router)
 
 
 def _is_api(request: Request) -> bool:
@@ -196,10 +197,10 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     page_dependencies = [Depends(current_user), Depends(verify_csrf)]
     for router in PAGE_ROUTERS:
-        app.include_router(router, dependencies=page_dependencies)
-    app.include_router(api_router)
-    app.include_router(proposal_api.router)
-    app.include_router(instructor_api.router)
+        # Pages and their forms are not the API: the OpenAPI document describes /api/v1 only.
+        app.include_router(router, dependencies=page_dependencies, include_in_schema=False)
+    for router in API_ROUTERS:
+        app.include_router(router)
     app.include_router(apidocs.router)
     _freeze_startup_objects()
     return app
