@@ -272,3 +272,33 @@ def test_live_and_restored_pages_trip_no_csp(page: Page, server: str, demo: dict
     assert page.evaluate("window.__cspViolations") == []
     # Nothing of the pages (a credential sheet, a private brief) is kept in the tab's storage.
     assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+
+
+def test_a_diff_keeps_the_lines_of_the_text(page: Page, server: str, demo: dict[str, int]) -> None:
+    before = "Both sides agree to:\n\n- publish a **register**\n- name a contact\n\n## Review"
+    after = before.replace("a **register**", "a **public register**") + "\n\nEvery two years."
+    after = after.replace("- name a contact", "- name a contact\n- answer within a week")
+    with api_as(server, "us-lab") as author:
+        created = ok(
+            author.post(
+                f"/commissions/{demo['commission']}/groups/FT/proposals",
+                json={"title": "Diff lines", "text": before},
+            ),
+            201,
+        )
+        pid = created["id"]
+        ok(author.patch(f"/proposals/{pid}", json={"title": "Diff lines", "text": after}))
+    sign_in(page, "us-lab")
+    for width in WIDTHS:
+        at_width(page, width)
+        page.goto(f"/proposals/{pid}/diff?from=1&to=2")
+        shot(page, "diff")
+        assert_no_sideways_scroll(page, f"the diff at {width} px")
+        items = page.locator(".diff__line--item")
+        expect(items).to_have_text(
+            ["- publish a **public register**", "- name a contact", "- answer within a week"]
+        )
+        tops = [box["y"] for box in (item.bounding_box() for item in items.all()) if box]
+        assert tops == sorted(set(tops)) and len(tops) == 3, tops
+        expect(page.locator(".diff__line--heading")).to_have_text("## Review")
+        expect(page.locator(".diff ins").first).to_have_text("public ")
