@@ -61,6 +61,7 @@ PAGE_ROUTERS = (
     archive_routes.router,
     notice_routes.router,
 )
+API_ROUTERS = (api_router, proposal_api.router, instructor_api.router, inject_api.router)
 
 
 def _is_api(request: Request) -> bool:
@@ -214,11 +215,10 @@ def create_app() -> FastAPI:
         Depends(notice_routes.header_count, scope="function"),
     ]
     for router in PAGE_ROUTERS:
-        app.include_router(router, dependencies=page_dependencies)
-    app.include_router(api_router)
-    app.include_router(proposal_api.router)
-    app.include_router(instructor_api.router)
-    app.include_router(inject_api.router)
+        # Pages and their forms are not the API: the OpenAPI document describes /api/v1 only.
+        app.include_router(router, dependencies=page_dependencies, include_in_schema=False)
+    for router in API_ROUTERS:
+        app.include_router(router)
     app.include_router(apidocs.router)
     _freeze_startup_objects()
     return app

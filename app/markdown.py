@@ -1,9 +1,13 @@
-"""User text as sanitized Markdown: markdown-it (raw HTML off) and then nh3 as a second wall."""
+"""User text as sanitized Markdown: markdown-it (raw HTML off) and then nh3 as a second wall.
+
+Also as plain text, for snippets (search results, the dashboard), from the same parse.
+"""
 
 from __future__ import annotations
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 _markdown = MarkdownIt("js-default")
@@ -29,3 +33,57 @@ def render_markdown(text: str | None) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(cleaned)  # noqa: S704 - sanitized by nh3 just above
+
+
+def plain_text(text: str | None) -> str:
+    """What user Markdown says, as plain text for a snippet: no markup and no Markdown marks.
+
+    One line per block: a paragraph, a heading, a list item (after "•", or its number in an
+    ordered list), a table row (its cells joined by " · "), a line of code. The result is
+    text, not HTML: a template escapes it like any other string.
+    """
+    if not text:
+        return ""
+    lines: list[str] = []
+    numbers: list[int | None] = []  # per open list: the next item's number, None for bullets
+    prefix = ""
+    cells: list[str] | None = None  # the cells of the table row being read
+    for token in _markdown.parse(text):
+        kind = token.type
+        if kind == "bullet_list_open":
+            numbers.append(None)
+        elif kind == "ordered_list_open":
+            numbers.append(int(token.attrGet("start") or 1))
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            numbers.pop()
+        elif kind == "list_item_open":
+            number = numbers[-1]
+            prefix = "• " if number is None else f"{number}. "
+            if number is not None:
+                numbers[-1] = number + 1
+        elif kind == "tr_open":
+            cells = []
+        elif kind == "tr_close" and cells is not None:
+            lines.append(" · ".join(cell for cell in cells if cell))
+            cells = None
+        elif kind == "inline":
+            words = _inline_text(token)
+            if cells is not None:
+                cells.append(words)
+            else:
+                lines.append(prefix + words)
+                prefix = ""
+        elif kind in ("code_block", "fence"):
+            lines.extend(token.content.splitlines())
+    return "\n".join(stripped for line in lines if (stripped := " ".join(line.split())))
+
+
+def _inline_text(token: Token) -> str:
+    """The words of a paragraph, heading or cell: text and code, line breaks as spaces."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)

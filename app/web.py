@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import ROOT_DIR, get_settings
 from app.i18n import current_locale, gettext, negotiate_locale, ngettext
-from app.markdown import render_markdown
+from app.markdown import plain_text, render_markdown
+from app.proposals.diff import diff_lines
 
 CSRF_COOKIE = "commission_csrf"
 CSRF_FIELD = "csrf_token"
@@ -65,6 +66,8 @@ def build_environment() -> Environment:
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = render_markdown
+    env.filters["plain_text"] = plain_text
+    env.filters["diff_lines"] = diff_lines
     env.filters["datetime"] = _format_datetime
     return env
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
+from app.main import API_ROUTERS, PAGE_ROUTERS
 from tests.conftest import Cast
 
 
@@ -66,6 +71,28 @@ def test_cookie_session_does_not_open_the_api(client: TestClient, cast: Cast) ->
 def test_openapi_describes_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/commissions/{commission_id}" in spec["paths"]
+
+
+def test_openapi_describes_the_api_and_nothing_else(client: TestClient) -> None:
+    """Every /api/v1 route and method is in the document; no page or form route is."""
+    spec = client.get("/api/v1/openapi.json").json()
+    assert [path for path in spec["paths"] if not path.startswith("/api/v1/")] == []
+    described = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
+    api_routes = routes_of(API_ROUTERS)
+    assert len(api_routes) >= 20
+    assert all(path.startswith("/api/v1/") for path, _method in api_routes)
+    assert described == api_routes
+    assert not any(path.startswith("/api/") for path, _method in routes_of(PAGE_ROUTERS))
+
+
+def routes_of(routers: Iterable[APIRouter]) -> set[tuple[str, str]]:
+    return {
+        (route.path, method)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
 
 
 def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:

@@ -20,6 +20,7 @@ from app.commissions.rules import (
     STATUSES,
     VISIBILITIES,
 )
+from app.i18n import gettext as _
 from app.injects.rules import INJECT_STATUSES, TRIGGERS
 from app.proposals.rules import (
     AMENDMENT_STATUSES,
@@ -38,7 +39,9 @@ VERSION = 1
 def _one_of(values: tuple[str, ...]) -> Callable[[str], str]:
     def check(value: str) -> str:
         if value not in values:
-            raise ValueError(f"'{value}' is not one of {', '.join(values)}")
+            raise ValueError(
+                _("“%(value)s” is not one of %(choices)s.", value=value, choices=", ".join(values))
+            )
         return value
 
     return check

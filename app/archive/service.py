@@ -65,6 +65,8 @@ from app.commissions.models import (
 )
 from app.db import Base, utcnow
 from app.errors import Invalid, NotFound
+from app.i18n import gettext as _
+from app.i18n import lazy, ngettext
 from app.injects.models import Inject
 from app.norms.models import Norm
 from app.proposals.models import (
@@ -264,7 +266,7 @@ def export_commission(
     report = progress or _silent
     commission = session.get(Commission, commission_id)
     if commission is None:
-        raise NotFound(f"There is no commission with the id {commission_id}.")
+        raise NotFound(_("There is no commission with the id %(id)s.", id=commission_id))
     scenario = (
         scenarios.load_scenario(session, commission.scenario_id)
         if commission.scenario_id is not None
@@ -300,8 +302,11 @@ def archive_json(archive: dict[str, Any]) -> str:
 def _refusal(problems: Sequence[str]) -> Invalid:
     shown = list(problems[:MAX_PROBLEMS_SHOWN])
     if len(problems) > len(shown):
-        shown.append(f"and {len(problems) - len(shown)} more")
-    return Invalid("The archive cannot be imported: " + "; ".join(shown) + ".")
+        hidden = len(problems) - len(shown)
+        shown.append(ngettext("and %(num)d more problem", "and %(num)d more problems", hidden))
+    # One sentence: the problems' own full stops give way to semicolons.
+    listed = "; ".join(problem.rstrip(".") for problem in shown)
+    return Invalid(_("The archive cannot be imported: %(problems)s.", problems=listed))
 
 
 def parse_archive(text: str) -> dict[str, Any]:
@@ -310,10 +315,14 @@ def parse_archive(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise Invalid(
-            f"The file is not valid JSON (line {error.lineno}, column {error.colno})."
+            _(
+                "The file is not valid JSON (line %(line)s, column %(column)s).",
+                line=error.lineno,
+                column=error.colno,
+            )
         ) from error
     if not isinstance(data, dict):
-        raise Invalid("The file must hold one commission archive: a JSON object.")
+        raise Invalid(_("The file must hold one commission archive: a JSON object."))
     return data
 
 
@@ -330,10 +339,10 @@ def _reference_problems(archive: Archive) -> list[str]:
         keys = [row.id for row in getattr(archive, table) if isinstance(row, KeyedRow)]
         ids[table] = set(keys)
         if len(ids[table]) != len(keys):
-            problems.append(f"{table}: the same id is used twice")
+            problems.append(_("%(table)s: the same id is used twice", table=table))
     usernames = [user.username for user in archive.users]
     if len(set(usernames)) != len(usernames):
-        problems.append("users: the same username is used twice")
+        problems.append(_("users: the same username is used twice"))
     for table, fields in REFERENCES.items():
         rows = [archive.commission] if table == "commission" else getattr(archive, table)
         for i, row in enumerate(rows):
@@ -341,39 +350,60 @@ def _reference_problems(archive: Archive) -> list[str]:
             for field, target in fields.items():
                 value = getattr(row, field)
                 if value is not None and value not in ids[target]:
-                    problems.append(f"{where}.{field}: there is no {target} row with id {value}")
+                    problems.append(_missing_row(f"{where}.{field}", target, value))
     earlier: set[int] = set()
     for i, argument in enumerate(archive.arguments):
         if argument.parent_id in ids["arguments"] and argument.parent_id not in earlier:
-            problems.append(f"arguments.{i}.parent_id: a reply must follow the argument it answers")
+            where = f"arguments.{i}.parent_id"
+            problems.append(
+                _("%(field)s: a reply must follow the argument it answers", field=where)
+            )
         earlier.add(argument.id)
     ballot_types = {vote.id: vote.ballot_type for vote in archive.votes}
     for table, wanted, refusal in (
-        ("roll_call_ballots", "roll_call", "is secret: it has no roll-call ballots"),
-        ("secret_ballot_counts", "secret", "is by roll call: it has no secret counts"),
+        (
+            "roll_call_ballots",
+            "roll_call",
+            lazy("%(field)s: vote %(vote)s is secret: it has no roll-call ballots"),
+        ),
+        (
+            "secret_ballot_counts",
+            "secret",
+            lazy("%(field)s: vote %(vote)s is by roll call: it has no secret counts"),
+        ),
     ):
         for i, ballot in enumerate(getattr(archive, table)):
             if ballot_types.get(ballot.vote_id, wanted) != wanted:
-                problems.append(f"{table}.{i}.vote_id: vote {ballot.vote_id} {refusal}")
+                where = f"{table}.{i}.vote_id"
+                problems.append(_(refusal, field=where, vote=ballot.vote_id))
     for i, entry in enumerate(archive.activities):
         for key, target in ACTIVITY_DATA_REFERENCES.items():
             value = entry.data.get(key)
             if is_row_id(value) and value not in ids[target]:
-                problems.append(
-                    f"activities.{i}.data.{key}: there is no {target} row with id {value}"
-                )
+                problems.append(_missing_row(f"activities.{i}.data.{key}", target, value))
     return problems
+
+
+def _missing_row(field: str, table: str, row_id: object) -> str:
+    return _(
+        "%(field)s: there is no %(table)s row with id %(id)s", field=field, table=table, id=row_id
+    )
 
 
 def validate_archive(archive: dict[str, Any]) -> Archive:
     """The archive checked whole before anything is written: its format and version, every
     field, and every reference between its rows."""
     if archive.get("format") != FORMAT:
-        raise Invalid(f"This is not a commission archive: 'format' must be '{FORMAT}'.")
+        raise Invalid(
+            _("This is not a commission archive: “format” must be “%(format)s”.", format=FORMAT)
+        )
     if archive.get("version") != VERSION:
         raise Invalid(
-            f"This archive has version {archive.get('version')!r}; "
-            f"this installation reads version {VERSION}."
+            _(
+                "This archive has version %(version)s; this installation reads version %(ours)s.",
+                version=repr(archive.get("version")),
+                ours=VERSION,
+            )
         )
     try:
         parsed = Archive.model_validate(archive)
@@ -430,8 +460,10 @@ def _scenario_for(session: Session, spec: ScenarioFile, owner: User | None) -> S
         return same
     if owner is None:
         raise Invalid(
-            "The archive names nobody who opened the commission: say which account owns "
-            "its scenario."
+            _(
+                "The archive names nobody who opened the commission: say which account owns "
+                "its scenario."
+            )
         )
     return scenarios.import_for(session, spec, owner)
 
@@ -555,4 +587,4 @@ def import_commission(
         with session.begin_nested():
             return _write(session, parsed, created_by, progress or _silent)
     except (IntegrityError, DataError) as error:
-        raise _refusal([f"the database refused it ({error.orig})"]) from error
+        raise _refusal([_("the database refused it (%(reason)s)", reason=error.orig)]) from error

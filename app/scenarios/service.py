@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.i18n import gettext as _
 from app.scenarios.models import (
     Scenario,
     ScenarioDelegation,
@@ -29,6 +30,8 @@ from app.scenarios.schemas import (
     WorkingGroupRules,
     WorkingGroupSpec,
     describe_validation_error,
+    unknown_delegation,
+    unknown_working_group,
 )
 
 BUILTIN_SCENARIOS = ("cooling_off.yaml",)
@@ -52,10 +55,18 @@ def parse_scenario_file(text: str) -> ScenarioFile:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ScenarioFileError([f"The file is not valid YAML or JSON{where}."]) from error
+        problem = (
+            _(
+                "The file is not valid YAML or JSON (line %(line)s, column %(column)s).",
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
+            if mark
+            else _("The file is not valid YAML or JSON.")
+        )
+        raise ScenarioFileError([problem]) from error
     if not isinstance(data, dict):
-        raise ScenarioFileError(["The file must hold one scenario: a mapping with a title."])
+        raise ScenarioFileError([_("The file must hold one scenario: a mapping with a title.")])
     try:
         return ScenarioFile.model_validate(data)
     except ValidationError as error:
@@ -128,7 +139,7 @@ def create_scenario(
 ) -> Scenario:
     slug = slug or spec.slug
     if session.scalar(select(Scenario.id).where(Scenario.slug == slug)) is not None:
-        raise ScenarioExists(f"A scenario with the slug '{slug}' already exists.")
+        raise ScenarioExists(_("A scenario with the slug “%(slug)s” already exists.", slug=slug))
     scenario = Scenario(
         slug=slug,
         title=spec.title,
@@ -263,7 +274,7 @@ def clone_scenario(session: Session, scenario: Scenario, owner: User) -> Scenari
     spec = scenario_to_file(scenario)
     copy = create_scenario(
         session,
-        spec.model_copy(update={"title": f"{spec.title} (copy)"[:200]}),
+        spec.model_copy(update={"title": _("%(title)s (copy)", title=spec.title)[:200]}),
         owner=owner,
         slug=_free_slug(session, f"{spec.slug}-copy"),
     )
@@ -295,9 +306,9 @@ def update_role_brief(
 ) -> None:
     title = " ".join(title.split())
     if not title:
-        raise ScenarioFileError(["title: give the brief a title"])
+        raise ScenarioFileError([_("Give the brief a title.")])
     if len(title) > 200:
-        raise ScenarioFileError(["title: use at most 200 characters"])
+        raise ScenarioFileError([_("Use at most 200 characters for the title.")])
     brief.title, brief.summary, brief.goals, brief.red_lines = (
         title,
         summary.strip(),
@@ -377,9 +388,9 @@ def update_part(scenario: Scenario, part: str, item_id: int, form: dict[str, str
             groups = {g.code for g in scenario.working_groups}
             delegations = {d.code for d in scenario.delegations}
             if spec.working_group is not None and spec.working_group not in groups:
-                return [f"working_group: unknown working group '{spec.working_group}'"]
+                return [unknown_working_group("working_group", spec.working_group)]
             if spec.delegation is not None and spec.delegation not in delegations:
-                return [f"delegation: unknown delegation '{spec.delegation}'"]
+                return [unknown_delegation("delegation", spec.delegation)]
             item.title, item.body, item.trigger = spec.title, spec.body, spec.trigger
             item.working_group_code, item.delegation_code = spec.working_group, spec.delegation
             item.idle_minutes = spec.idle_minutes

@@ -73,6 +73,6 @@ def test_refusals_are_told_plainly(tmp_path: Path, cli_database: Path) -> None:
     file.write_text('{"format": "commission-archive", "version": 1}', encoding="utf-8")
     broken = runner.invoke(cli, ["import", str(file)])
     assert broken.exit_code == 1
-    assert "scenario: Field required" in broken.stderr
+    assert "scenario: this is required" in broken.stderr
     file.write_text("not json", encoding="utf-8")
     assert "not valid JSON" in runner.invoke(cli, ["import", str(file)]).stderr

@@ -208,9 +208,9 @@ def _unknown_parent(data: dict[str, Any]) -> None:
     [
         (_set("format", "commission-scenario/1"), "not a commission archive"),
         (_set("version", 2), "version 2"),
-        (_set("votes", _DELETE), "votes: Field required"),
-        (_set("commission.title", _DELETE), "commission.title: Field required"),
-        (_set("proposals.0.stage", "limbo"), "proposals.0.stage: 'limbo' is not one of"),
+        (_set("votes", _DELETE), "votes: this is required"),
+        (_set("commission.title", _DELETE), "commission.title: this is required"),
+        (_set("proposals.0.stage", "limbo"), "proposals.0.stage: “limbo” is not one of"),
         (_set("users.0.username", "Bad Name"), "users.0.username"),
         (_set("commission.created_by_id", 10**6), "commission.created_by_id: there is no users"),
         (_set("norms.0.revision_id", 10**6), "norms.0.revision_id: there is no revisions row"),

@@ -130,3 +130,27 @@ def test_an_argument_is_hidden_from_the_dashboard(
     assert response.status_code == 303
     assert response.headers["location"] == url
     assert "Off-topic rant." not in client.get(url).text
+
+
+def test_latest_arguments_show_their_time_and_plain_text(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    from app.proposals import service as proposals
+
+    proposal = to_stage(db, cast, "debate")
+    argument = proposals.post_argument(
+        db,
+        acting(db, proposal, cast.prc_delegate),
+        stance="oppose",
+        body="## Two problems\n\n- the **scope** is vague\n- no <b>deadline</b>",
+    )
+    sign_in(client, "ines")
+    page = client.get(f"/commissions/{cast.commission.id}/dashboard").text
+    item = page.split(f'href="/proposals/{proposal.id}#argument-{argument.id}"')[0]
+    assert (
+        item.rsplit("<li>", 1)[1]
+        .lstrip()
+        .startswith(f'<time datetime="{argument.created_at.isoformat()}">')
+    )
+    snippet = page.split('<p class="snippet">')[1].split("</p>")[0]
+    assert snippet == "Two problems\n• the scope is vague\n• no &lt;b&gt;deadline&lt;/b&gt;"

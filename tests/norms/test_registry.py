@@ -222,6 +222,25 @@ def test_htmx_gets_the_results_block_and_plain_forms_the_page(
     assert "<html" in boosted
 
 
+def test_a_hit_shows_its_text_as_plain_lines(
+    client: TestClient, db: Session, public: Commission
+) -> None:
+    add_norm(
+        db,
+        public,
+        "Register of training runs",
+        "## Scope\n\nBoth sides **agree** to:\n\n- publish a register\n- name <i>a</i> contact",
+    )
+    page = client.get("/norms", params={"q": "register"}).text
+    snippet = page.split('<p class="registry-hit__text snippet">')[1].split("</p>")[0]
+    assert snippet == (
+        "Scope\nBoth sides agree to:\n• publish a register\n• name &lt;i&gt;a&lt;/i&gt; contact"
+    )
+    # Search as you type draws the same results block.
+    fragment = client.get("/norms", params={"q": "register"}, headers={"HX-Request": "true"}).text
+    assert snippet in fragment
+
+
 def test_the_registry_asks_the_same_number_of_queries_for_more_norms(
     client: TestClient, db: Session, cast: Cast, public: Commission, count_queries: QueryCounter
 ) -> None:
