@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Requests admitted at once (app.gate); the connection pool is sized to match.
     max_requests_in_flight: int = 32
     default_locale: str = "en"
+    # How often each app process closes votes past their deadline and sends due injects.
+    sweep_seconds: float = 5.0
 
     @field_validator("database_url")
     @classmethod

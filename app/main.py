@@ -155,7 +155,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await broker.start()
     live_events.install(broker)
     app.state.broker = broker
-    sweeper = asyncio.create_task(close_votes_at_their_deadline())
+    sweeper = asyncio.create_task(close_votes_at_their_deadline(get_settings().sweep_seconds))
     try:
         yield
     finally:

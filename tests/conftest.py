@@ -135,6 +135,10 @@ def engine() -> Iterator[Engine]:
         ensure_postgres_database(TEST_DATABASE_URL)
     engine = get_engine(get_settings().database_url)
     reset_database(engine)
+    # The built-in scenario, once for the run (it is read-only): each test's `cast` would
+    # otherwise write its hundred rows again inside the test's transaction.
+    with Session(bind=engine) as session, session.begin():
+        scenarios.ensure_builtin_scenarios(session)
     yield engine
     engine.dispose()
 
@@ -196,7 +200,8 @@ def served_demo() -> Iterator[Any]:
     commission or count things start their own (tests/servers.py)."""
     from tests.servers import app_environment, run_cli, served_app
 
-    env = app_environment(fresh_database("served_demo"))
+    # Sweeps every second (5 s by default): deadlines and injects come due sooner.
+    env = app_environment(fresh_database("served_demo"), SWEEP_SECONDS="1")
     run_cli(["demo", "--no-serve"], env)
     with served_app(env) as served:
         yield served

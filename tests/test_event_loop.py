@@ -95,7 +95,11 @@ def live_app() -> Iterator[LiveApp]:
             ids = (commission.id, inject.id, copy.id)
         app = create_app()
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host=HOST, port=port, log_level="warning", timeout_graceful_shutdown=1
+            )
+        )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         started = threading.Event()
@@ -115,14 +119,16 @@ def live_app() -> Iterator[LiveApp]:
 
 
 def follow(base_url: str, cookies: httpx.Cookies, path: str, events: queue.Queue[str]) -> None:
-    """Read a commission's event stream, putting each event's name on `events`."""
-    with (
-        httpx.Client(base_url=base_url, cookies=cookies, timeout=WAIT_S * 3) as client,
-        client.stream("GET", path) as response,
-    ):
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                events.put(line.removeprefix("event:").strip())
+    """Read a commission's event stream, putting each event's name on `events`, until the
+    server goes away (it cuts open streams when the module's server stops)."""
+    with httpx.Client(base_url=base_url, cookies=cookies, timeout=WAIT_S * 3) as client:
+        try:
+            with client.stream("GET", path) as response:
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        events.put(line.removeprefix("event:").strip())
+        except httpx.RemoteProtocolError:
+            return
 
 
 def next_event(events: queue.Queue[str], wanted: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -74,6 +75,13 @@ def parse_scenario_file(text: str) -> ScenarioFile:
 
 
 def builtin_scenario_file(name: str = "cooling_off.yaml") -> ScenarioFile:
+    """A built-in scenario's file, parsed and validated once per process (it ships with the
+    app and never changes while it runs); each caller gets its own copy."""
+    return _parsed_builtin(name).model_copy(deep=True)
+
+
+@lru_cache
+def _parsed_builtin(name: str) -> ScenarioFile:
     text = resources.files("app.scenarios").joinpath("builtin", name).read_text(encoding="utf-8")
     return parse_scenario_file(text)
 
@@ -245,9 +253,9 @@ def ensure_builtin_scenarios(session: Session) -> list[Scenario]:
     """Load each built-in scenario that is not in the database yet; returns those loaded."""
     loaded = []
     for name in BUILTIN_SCENARIOS:
-        spec = builtin_scenario_file(name)
-        if session.scalar(select(Scenario.id).where(Scenario.slug == spec.slug)) is None:
-            loaded.append(create_scenario(session, spec, is_builtin=True))
+        slug = _parsed_builtin(name).slug
+        if session.scalar(select(Scenario.id).where(Scenario.slug == slug)) is None:
+            loaded.append(create_scenario(session, builtin_scenario_file(name), is_builtin=True))
     return loaded
 
 

@@ -6,41 +6,29 @@ In a seminar, the scenario's idle inject once went out nine minutes in, nobody h
 
 from __future__ import annotations
 
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import empty_postgres_database, is_postgres
 from tests.seminar import Seminar, ok
 from tests.servers import (
     ServedApp,
     api_token,
-    app_environment,
     page_sign_in,
-    run_cli,
-    served_app,
-    sqlite_url,
 )
 
-# The served app sweeps for due votes and injects every 5 s (app/main.py); watch three rounds.
-WATCH_SECONDS = 15.0
+
+def watch_seconds(app: ServedApp) -> float:
+    """Three rounds of the served app's sweep for due votes and injects (app/main.py)."""
+    return 3 * float(app.env.get("SWEEP_SECONDS", "5"))
 
 
-@pytest.fixture(scope="module")
-def demo_app() -> Iterator[ServedApp]:
-    if is_postgres():
-        url = empty_postgres_database("injects_served")
-    else:
-        url = sqlite_url(Path(tempfile.mkdtemp(prefix="commission-injects-")))
-    env = app_environment(url)
-    run_cli(["demo", "--no-serve"], env)
-    with served_app(env) as app:
-        yield app
+@pytest.fixture
+def demo_app(served_demo: ServedApp) -> ServedApp:
+    """The suite's shared served demo (tests/conftest.py); this test opens what it needs."""
+    return served_demo
 
 
 def student_api(app: ServedApp, username: str, password: str) -> httpx.Client:
@@ -119,7 +107,7 @@ def test_scenario_injects_wait_for_the_instructor_then_fire_on_their_trigger(
             # A vote opens in Cybersecurity: the scenario suggests the port inject for it.
             open_a_vote(prof, author, cid, "Port attack reporting")
             started = time.monotonic()
-            while time.monotonic() - started < WATCH_SECONDS:
+            while time.monotonic() - started < watch_seconds(demo_app):
                 assert set(statuses(prof, cid).values()) == {"draft"}, (
                     "an inject went out by itself"
                 )

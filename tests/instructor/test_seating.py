@@ -430,7 +430,7 @@ def cases(draw: st.DrawFn) -> Case:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cases())
 def test_any_seating_keeps_its_promises(case: Case) -> None:
     seats = auto_assign(
@@ -605,7 +605,7 @@ def test_among_the_scarcest_sectors_one_with_a_free_brief_comes_first() -> None:
     assert {seat.brief for seat in seats.values()} == {"us-official", "us-scholar"}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cases())
 def test_briefs_fit_and_are_shared_only_when_they_must_be(case: Case) -> None:
     seats = auto_assign(
@@ -657,7 +657,7 @@ def test_one_group_each_gives_groups_of_one_size_across_delegations() -> None:
     assert sorted(sizes.values()) == [3, 3, 4]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cases())
 def test_working_groups_come_out_the_same_size_within_one(case: Case) -> None:
     seats = auto_assign(

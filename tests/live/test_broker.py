@@ -40,8 +40,9 @@ LIVE_TEST_DATABASE_URL = os.environ.get(
 )
 
 
-def run(coro: Coroutine[Any, Any, T], timeout: float = 5.0) -> T:
-    """Run a coroutine on a fresh loop, failing (not hanging) if it takes too long."""
+def run(coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+    """Run a coroutine on a fresh loop, failing (not hanging) if it takes too long: a guard
+    against a hang, generous enough for a loaded machine (5 s was not, on two busy cores)."""
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 

@@ -3,41 +3,28 @@ the API; the invited delegate's pages count it, /notices lists it, and it goes o
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
 from app.demo import DEMO_PASSWORD
-from tests.conftest import empty_postgres_database, is_postgres
 from tests.notices.helpers import header_count
 from tests.seminar import Seminar, ok
 from tests.servers import (
     ServedApp,
-    app_environment,
     page_sign_in,
-    run_cli,
-    served_app,
-    sqlite_url,
     submit_form,
 )
 
 TITLE = "Shared registry of frontier training runs"
 
 
-@pytest.fixture(scope="module")
-def demo_app() -> Iterator[ServedApp]:
-    if is_postgres():
-        url = empty_postgres_database("notices_served")
-    else:
-        url = sqlite_url(Path(tempfile.mkdtemp(prefix="commission-notices-")))
-    env = app_environment(url)
-    run_cli(["demo", "--no-serve"], env)
-    with served_app(env) as app:
-        yield app
+@pytest.fixture
+def demo_app(served_demo: ServedApp) -> ServedApp:
+    """The suite's shared served demo (tests/conftest.py); this test opens what it needs."""
+    return served_demo
 
 
 @contextmanager

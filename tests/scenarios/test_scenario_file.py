@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.config import ROOT_DIR
 from app.scenarios import service
+from app.scenarios.models import Scenario
 from app.scenarios.service import ScenarioFileError, parse_scenario_file
 
 ESSAY = ROOT_DIR.parent / "shared" / "seed" / "cooling-off-essay.txt"
@@ -78,10 +80,14 @@ def test_export_then_import_gives_the_same_scenario(db: Session) -> None:
 
 
 def test_loading_builtins_twice_changes_nothing(db: Session) -> None:
+    # The suite's database holds the built-in scenario already (tests/conftest.py seeds it
+    # once); take it away inside this test's transaction to see a first load.
+    db.execute(delete(Scenario).where(Scenario.is_builtin.is_(True)))
     first = service.ensure_builtin_scenarios(db)
     second = service.ensure_builtin_scenarios(db)
-    assert len(first) == 1
+    assert [scenario.slug for scenario in first] == ["cooling-off"]
     assert second == []
+    assert db.scalar(select(func.count()).select_from(Scenario).where(Scenario.is_builtin)) == 1
 
 
 def mutate(path: list[str | int], value: object) -> str:

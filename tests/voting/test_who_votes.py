@@ -154,3 +154,20 @@ def test_a_refused_page_ballot_redraws_the_proposal_with_why(
     )
     assert response.status_code == 403
     assert "Only delegates of member delegations" in response.text
+
+
+def test_a_second_page_ballot_is_refused_on_the_page(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    proposal = to_stage(db, cast, "voting")
+    vote = voting.open_votes_on(db, proposal.id)[0]
+    sign_in(client, "pei")
+    for choice, status in (("yes", 303), ("no", 409)):
+        token = csrf_from(client.get(f"/proposals/{proposal.id}").text)
+        answer = client.post(
+            f"/proposals/{proposal.id}/votes/{vote.id}/ballot",
+            data={"choice": choice, "csrf_token": token},
+        )
+        assert answer.status_code == status
+    assert "You have voted already; a ballot cannot be changed." in answer.text
+    assert voting.my_roll_call_choice(db, vote, cast.participants["pei"].id) == "yes"
