@@ -6,7 +6,8 @@ the demo data, a server of its own: the generated requests write, and may conclu
 commission. The instructor's API token for the instructor and inject operations, a
 delegate's for the others, so that the cases get past authentication: a 401 is a problem.
 Every response must be no server error and match its operation's schema (status code,
-content type, headers, body). All problems are listed at the end, the first answer of each.
+content type, headers, body), and every request outside the schema must be refused. All
+problems are listed at the end, the first answer of each.
 
 Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL names one (the server's database sits
 beside the suite's). At the end it writes how many cases ran.
@@ -36,6 +37,7 @@ CHECKS = [
     openapi_checks.content_type_conformance,
     openapi_checks.response_headers_conformance,
     openapi_checks.response_schema_conformance,
+    openapi_checks.negative_data_rejection,
 ]
 INSTRUCTOR_TAGS = {"instructor", "injects"}
 
