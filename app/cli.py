@@ -39,7 +39,17 @@ def upgrade_database() -> None:
 def _serve(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    # Forwarded headers are believed only from the proxies named in FORWARDED_ALLOW_IPS:
+    # otherwise any client could name its own address and step around the sign-in limits.
+    proxies = get_settings().forwarded_allow_ips
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+    )
 
 
 @db_cli.command("upgrade")
