@@ -1,6 +1,6 @@
 """sign-in limits per pair, device, name and address
 
-Revision ID: sign_in_throttles
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03 10:00:00
 
@@ -20,7 +20,7 @@ from alembic import op
 
 import app.db
 
-revision: str = "sign_in_throttles"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
