@@ -248,8 +248,19 @@ def commission_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File; default stdout.")
     ] = None,
+    include_drafts: Annotated[
+        bool,
+        typer.Option(
+            "--include-drafts",
+            help="Also the private drafts, which only their authors may read: to move a whole "
+            "installation. Without it, the archive holds what the instructor may read.",
+        ),
+    ] = False,
 ) -> None:
-    """Write a whole commission, with its roster and everything said and voted, to one JSON file."""
+    """Write a whole commission, with its roster and everything said and voted, to one JSON file.
+
+    Students' private drafts stay out unless --include-drafts is given.
+    """
     from app.archive import service as archive
     from app.db import session_scope
     from app.errors import NotFound
@@ -260,7 +271,10 @@ def commission_export(
     ):
         try:
             data = archive.export_commission(
-                session, commission_id, progress=lambda _step, _rows: bar.update(1)
+                session,
+                commission_id,
+                progress=lambda _step, _rows: bar.update(1),
+                include_drafts=include_drafts,
             )
         except NotFound as error:
             typer.echo(error.message, err=True)
