@@ -41,6 +41,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Nothing here, or nothing you may see."},
     409: {"model": ErrorOut, "description": "The commission or proposal has moved on."},
     422: {"model": ErrorOut, "description": "A value is missing, malformed or refused."},
+    503: {"model": ErrorOut, "description": "The database is away for a moment: retry later."},
 }
 
 

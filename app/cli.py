@@ -39,7 +39,17 @@ def upgrade_database() -> None:
 def _serve(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    # Forwarded headers are believed only from the proxies named in FORWARDED_ALLOW_IPS:
+    # otherwise any client could name its own address and step around the sign-in limits.
+    proxies = get_settings().forwarded_allow_ips
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+    )
 
 
 @db_cli.command("upgrade")
@@ -238,8 +248,19 @@ def commission_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File; default stdout.")
     ] = None,
+    include_drafts: Annotated[
+        bool,
+        typer.Option(
+            "--include-drafts",
+            help="Also the private drafts, which only their authors may read: to move a whole "
+            "installation. Without it, the archive holds what the instructor may read.",
+        ),
+    ] = False,
 ) -> None:
-    """Write a whole commission, with its roster and everything said and voted, to one JSON file."""
+    """Write a whole commission, with its roster and everything said and voted, to one JSON file.
+
+    Students' private drafts stay out unless --include-drafts is given.
+    """
     from app.archive import service as archive
     from app.db import session_scope
     from app.errors import NotFound
@@ -250,7 +271,10 @@ def commission_export(
     ):
         try:
             data = archive.export_commission(
-                session, commission_id, progress=lambda _step, _rows: bar.update(1)
+                session,
+                commission_id,
+                progress=lambda _step, _rows: bar.update(1),
+                include_drafts=include_drafts,
             )
         except NotFound as error:
             typer.echo(error.message, err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -35,9 +36,10 @@ class Settings(BaseSettings):
     # Cookies go over HTTPS only in production; a classroom laptop serves plain HTTP.
     cookie_secure: bool | None = None
     session_days: int = 14
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
-    login_max_failures_per_ip: int = 30
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or
+    # networks, comma-separated); none by default, since anyone can send the headers and the
+    # sign-in limits count the client's address.
+    forwarded_allow_ips: str = ""
     sqlite_busy_timeout_ms: int = 15_000
     # Requests admitted at once (app.gate); the connection pool is sized to match.
     max_requests_in_flight: int = 32
@@ -49,6 +51,22 @@ class Settings(BaseSettings):
     @classmethod
     def _normalize(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                # strict, as uvicorn reads it: 172.18.0.1/16 would silently match nothing there.
+                ipaddress.ip_network(entry, strict=True)
+            except ValueError:
+                raise ValueError(
+                    f"FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network; name the "
+                    "proxy, e.g. 10.0.0.5 or 172.18.0.0/16 (a wildcard would let any client "
+                    "choose its own address)"
+                ) from None
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_in_production(self) -> Settings:

@@ -4,10 +4,16 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout. Requests that m
 write begin their transaction with `BEGIN IMMEDIATE`: a deferred transaction that
 reads and then writes fails with SQLITE_BUSY under concurrency however long the
 timeout, because SQLite cannot upgrade its read lock while another writer waits.
+
+When the database is away (restarting, unreachable, or on SQLite locked past the busy
+timeout) `unavailable()` says so, and the app answers 503 instead of 500 (app.main). A
+transaction's first statement that finds its connection dead is run once more on a new
+connection (AppSession): nothing was written yet, so nothing can be doubled.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,8 +22,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    sessionmaker,
+)
 
 from app.config import get_settings
 
@@ -30,6 +44,12 @@ NAMING_CONVENTION = {
 }
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+logger = logging.getLogger(__name__)
+
+# A new PostgreSQL connection that takes longer than this counts as the database being away:
+# without a limit, a host that drops packets holds every admitted request for minutes.
+CONNECT_TIMEOUT_S = 5
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -90,8 +110,81 @@ def get_engine(url: str | None = None) -> Engine:
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
     else:
         # pre_ping lets the app survive a database restart: stale connections are replaced.
-        engine = create_engine(url, pool_pre_ping=True, **pool)
+        engine = create_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, **pool
+        )
+    event.listen(engine, "handle_error", _failed_connect_is_a_disconnect)
     return engine
+
+
+# --- the database away: a first statement tried again, and errors that mean "later" --------
+
+
+def _failed_connect_is_a_disconnect(context: ExceptionContext) -> None:
+    """A connection that could not be made (refused, the server starting up or shutting down,
+    the database closed to connections) is the database being away, as a lost one is; the
+    drivers mark only the lost ones."""
+    if context.connection is None:
+        context.is_disconnect = True
+
+
+# SQLite's words for "not now": another process holds the write lock past the busy timeout,
+# or the file cannot be opened or read at the moment.
+SQLITE_AWAY = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether this error means the database is away for now, not that a request is wrong:
+    a connection lost or never made, the pool empty for too long, SQLite locked or unopenable.
+    Such a request may succeed when tried again later (503); anything else is a fault (500)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    message = str(error.orig).lower()
+    return type(error.orig).__module__ == "sqlite3" and message.startswith(SQLITE_AWAY)
+
+
+_CONNECTED = "connected"
+
+
+class AppSession(Session):
+    """The app's sessions, for requests and for work outside them.
+
+    A transaction's first statement that finds its connection lost (a pooled connection the
+    server dropped after the pre-ping, or a restart between the two) is run once more, in a
+    new transaction on a new connection. That is safe only because nothing was written yet:
+    no statement ran before it in the transaction, no change waits to be flushed, and an
+    uncommitted transaction on a lost connection leaves nothing behind on the server.
+    """
+
+
+@event.listens_for(AppSession, "after_begin")
+def _note_connection(session: Session, _transaction: SessionTransaction, _conn: Any) -> None:
+    session.info[_CONNECTED] = True
+
+
+@event.listens_for(AppSession, "after_transaction_end")
+def _note_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTED, None)
+
+
+@event.listens_for(AppSession, "do_orm_execute")
+def _retry_first_statement(state: ORMExecuteState) -> Any:
+    session = state.session
+    if session.info.get(_CONNECTED) or session.new or session.dirty or session.deleted:
+        return None  # not the first statement, or something may be written: run it as it is
+    try:
+        return state.invoke_statement()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        logger.warning("the database connection was lost before a first statement; once more")
+        session.rollback()
+        return state.invoke_statement()
 
 
 def writing(engine: Engine | Connection) -> Any:
@@ -105,11 +198,26 @@ def _session_factory(url: str) -> sessionmaker[Session]:
 
 
 @contextmanager
+def _unit_of_work(bind: Any) -> Iterator[Session]:
+    """An AppSession that commits when the block ends and rolls back on an error.
+
+    Its transaction begins by itself at the first statement (not with `session.begin()`), so
+    that AppSession may start it afresh should that statement find its connection lost.
+    """
+    with AppSession(bind=bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
 def session_scope(*, write: bool = True) -> Iterator[Session]:
     """A unit of work outside a request (CLI, scripts): commit on success, roll back on error."""
     engine = get_engine(get_settings().database_url)
-    bind = writing(engine) if write else engine
-    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+    with _unit_of_work(writing(engine) if write else engine) as session:
         yield session
 
 
@@ -131,13 +239,8 @@ def get_session(request: Request) -> Iterator[Session]:
         if request.method in SAFE_METHODS and not _may_write_on_read(request)
         else writing(engine)
     )
-    with Session(bind=bind, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with _unit_of_work(bind) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

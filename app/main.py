@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,7 +26,7 @@ from app.api import router as api_router
 from app.archive import routes as archive_routes
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
-from app.db import session_scope
+from app.db import session_scope, unavailable
 from app.edge import RefuseUnstorableText
 from app.errors import DomainError
 from app.gate import RequestGate
@@ -50,6 +51,9 @@ from app.web import RequestContextMiddleware, render, verify_csrf
 
 logger = logging.getLogger(__name__)
 
+# How long a client is asked to wait when the database is away (a restart takes a second or two).
+RETRY_AFTER_SECONDS = 5
+
 PAGE_ROUTERS = (
     account_routes.router,
     commission_routes.router,
@@ -70,7 +74,9 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_page(request: Request, status_code: int, message: str) -> Response:
+def _error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     titles = {
         400: _("Something in the request is wrong"),
         401: _("Please sign in"),
@@ -80,6 +86,7 @@ def _error_page(request: Request, status_code: int, message: str) -> Response:
         409: _("Conflict"),
         422: _("Something in the request is wrong"),
         429: _("Too many requests"),
+        503: _("Back in a moment"),
     }
     return render(
         request,
@@ -90,6 +97,7 @@ def _error_page(request: Request, status_code: int, message: str) -> Response:
             "message": message,
         },
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -156,6 +164,24 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 500, message)
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    """The database away (app.db.unavailable) is a moment to wait, not a fault: 503 and
+    Retry-After. Any other database error is a fault, for server_error and the log."""
+    if not unavailable(exc):
+        raise exc
+    logger.warning("the database is unavailable: %s", exc)
+    message = _(
+        "The database is not answering just now, perhaps because it is restarting. Wait a few"
+        " seconds, then try again. If you were sending a form, see whether it arrived before"
+        " you send it again."
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=503, headers=headers)
+    request.state.count_notices = None  # the header's counter would ask the database again
+    return _error_page(request, 503, message, headers)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """One live-event broker per process: in memory on SQLite, LISTEN/NOTIFY on PostgreSQL."""
@@ -217,6 +243,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, server_error)
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     page_dependencies = [

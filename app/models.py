@@ -1,6 +1,6 @@
 """Every model, imported once so that Alembic and the app see the whole schema."""
 
-from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
+from app.accounts.models import ApiToken, SignInThrottle, User, UserSession
 from app.activity.models import Activity
 from app.commissions.models import (
     Commission,
@@ -55,7 +55,6 @@ __all__ = [
     "Commission",
     "Delegation",
     "Inject",
-    "LoginAttempt",
     "Norm",
     "NormIndexEntry",
     "Participant",
@@ -72,6 +71,7 @@ __all__ = [
     "ScenarioWorkingGroup",
     "SecretBallotCount",
     "Sector",
+    "SignInThrottle",
     "Sponsorship",
     "User",
     "UserSession",

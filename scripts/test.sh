@@ -26,9 +26,6 @@ echo "== ruff, ruff format, mypy"
 .venv/bin/ruff format --check .
 .venv/bin/mypy app
 
-echo "== tests on SQLite"
-env -u TEST_DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
-
 PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/commission_test}"
 if .venv/bin/python - "$PG_URL" <<'PY'
 import sys
@@ -43,14 +40,37 @@ except Exception as error:
     sys.exit(1)
 PY
 then
-  echo "== tests on PostgreSQL"
-  TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+  HAVE_POSTGRES=1
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
   echo "PostgreSQL is required here but unreachable at $PG_URL" >&2
   exit 1
 else
+  HAVE_POSTGRES=0
   echo "== PostgreSQL unreachable at $PG_URL: skipping the PostgreSQL run"
 fi
+
+# The SQLite and PostgreSQL runs go side by side (much of each is waiting on served apps and
+# the network); each keeps its own databases, live-event scratch database and log.
+LOGS="$(mktemp -d)"
+PYTEST=(.venv/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e)
+LIVE_BASE="${LIVE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/commission_live_test}"
+if [ "$HAVE_POSTGRES" = 1 ]; then echo "== tests on SQLite and, side by side, on PostgreSQL"; else echo "== tests on SQLite"; fi
+env -u TEST_DATABASE_URL LIVE_TEST_DATABASE_URL="$LIVE_BASE" "${PYTEST[@]}" \
+  >"$LOGS/sqlite.log" 2>&1 &
+SQLITE_RUN=$!
+if [ "$HAVE_POSTGRES" = 1 ]; then
+  TEST_DATABASE_URL="$PG_URL" LIVE_TEST_DATABASE_URL="${LIVE_BASE}_pg" "${PYTEST[@]}" \
+    >"$LOGS/postgres.log" 2>&1 &
+  POSTGRES_RUN=$!
+fi
+status=0
+wait "$SQLITE_RUN" || status=1
+echo "== tests on SQLite"; cat "$LOGS/sqlite.log"
+if [ "$HAVE_POSTGRES" = 1 ]; then
+  wait "$POSTGRES_RUN" || status=1
+  echo "== tests on PostgreSQL"; cat "$LOGS/postgres.log"
+fi
+[ "$status" = 0 ] || { echo "the test suite failed (logs above)" >&2; exit 1; }
 
 echo "== browser tests (headless Chromium)"
 env -u TEST_DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider tests/e2e

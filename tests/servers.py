@@ -1,4 +1,5 @@
-"""The real app for tests and benchmarks: ports, and `commission serve` in a subprocess.
+"""The real app for tests and benchmarks: ports, `commission serve` in a subprocess, and a relay
+that takes its PostgreSQL away.
 
 Every test server and benchmark takes its port from `free_port()`, which honours
 `TEST_PORT_RANGE` (e.g. `8100-8199`, so that parallel runs on one machine keep apart) and
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -193,6 +196,100 @@ def served_app(
             yield ServedApp(base_url, dict(env), process, log_path)
         finally:
             stop(process)
+
+
+# --- the database going away, for one served app only ---------------------------------------
+
+
+def _driver_url(database_url: str) -> str:
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", database_url)
+
+
+def terminate_backends(database_url: str) -> int:
+    """pg_terminate_backend for every connection to this database but the admin's own, as an
+    administrator or a failover would; how many there were."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(_driver_url(database_url))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": url.database},
+        ).scalar()
+    admin.dispose()
+    return int(killed or 0)
+
+
+class PausableRelay:
+    """A TCP relay to PostgreSQL on a port of its own (free_port), for a served app to reach
+    its database through: `cut()` drops every relayed connection and stops listening (for the
+    app, the database gone: connections lost, new ones refused); `restore()` listens again on
+    the same port. Nobody else's connections to the shared server are touched."""
+
+    def __init__(self, database_url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        real = make_url(_driver_url(database_url))
+        self.target = (real.host or HOST, real.port or 5432)
+        self.port = free_port()
+        # The same database, reached through the relay.
+        self.url = real.set(host=HOST, port=self.port).render_as_string(hide_password=False)
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        with self._lock:
+            pairs, self._pairs = self._pairs, []
+        for pair in pairs:
+            for end in pair:
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._pairs.append((client, server))
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for end in (source, sink):
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
 
 
 # --- a student's or instructor's browser, without the browser --------------------------------

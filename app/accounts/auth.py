@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from starlette.responses import Response
 
 from app.accounts import service
@@ -17,6 +20,11 @@ from app.db import SessionDep
 from app.i18n import gettext as _
 
 SESSION_COOKIE = "commission_session"
+# Remembers which accounts signed in with this browser, so that the sign-in limits others can
+# run up (for a name, for a shared address) never hold it up (docs/sign-in-limits.md).
+DEVICE_COOKIE = "commission_device"
+DEVICE_COOKIE_DAYS = 365
+DEVICE_COOKIE_ACCOUNTS = 20
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,55 @@ def set_session_cookie(response: Response, token: str) -> None:
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt="commission.device")
+
+
+def _account_mark(name: str) -> str:
+    """What the device cookie keeps of a sign-in name: a keyed digest, not the name itself."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, b"commission.device:" + name.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _device_cookie(request: Request) -> tuple[str, list[str]] | None:
+    """The device cookie's random id and account marks, when it is present and genuine."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_serializer().loads(raw, max_age=DEVICE_COOKIE_DAYS * 24 * 3600)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return None
+    marks = data.get("accounts")
+    return data["id"], [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
+
+
+def device_for(request: Request, name: str) -> str | None:
+    """The device cookie's id when this browser has signed in as `name` before, else None."""
+    cookie = _device_cookie(request)
+    if cookie is None or _account_mark(name) not in cookie[1]:
+        return None
+    return cookie[0]
+
+
+def remember_device(request: Request, response: Response, name: str) -> None:
+    """Note in the device cookie that this browser signed in as `name` (newest first)."""
+    device_id, marks = _device_cookie(request) or (secrets.token_urlsafe(16), [])
+    mark = _account_mark(name)
+    marks = [mark, *(m for m in marks if m != mark)][:DEVICE_COOKIE_ACCOUNTS]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps({"id": device_id, "accounts": marks}),
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
 
 
 def current_user(request: Request, session: SessionDep) -> User | None:

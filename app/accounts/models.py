@@ -1,13 +1,15 @@
-"""Users, their server-side sessions, personal API tokens and sign-in attempts."""
+"""Users, their server-side sessions, personal API tokens and sign-in limits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, one_of, utcnow
+
+THROTTLE_SCOPES = ("pair", "device", "name", "address")
 
 
 class User(Base):
@@ -57,16 +59,29 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginAttempt(Base):
-    """Failed sign-ins, kept in the database so the rate limit holds across app processes."""
+class SignInThrottle(Base):
+    """Failed sign-ins counted per key (app.accounts.rules), in the database so that the limits
+    hold across app processes.
 
-    __tablename__ = "login_attempts"
+    `scope` says what the key counts: `pair` a name from one address, `device` a name from one
+    browser holding the account's device cookie, `name` a name from clients it does not know,
+    `address` every name from one address. Pair rows also remember the account's last sign-in
+    from that address. A row idle for longer than anything it remembers is deleted.
+    """
+
+    __tablename__ = "sign_in_throttles"
     __table_args__ = (
-        Index("ix_login_attempts_username_at", "username", "attempted_at"),
-        Index("ix_login_attempts_client_at", "client", "attempted_at"),
+        UniqueConstraint("scope", "name", "client"),
+        one_of("scope", THROTTLE_SCOPES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(8))
+    # The sign-in name as typed (normalised); empty for an address.
+    name: Mapped[str] = mapped_column(String(80))
+    # The client's address, or the device cookie's random id; empty for a name.
     client: Mapped[str] = mapped_column(String(64))
-    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    strikes: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    signed_in_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service
-from app.accounts.auth import CurrentUser, OptionalUser, clear_session_cookie, set_session_cookie
+from app.accounts.auth import (
+    CurrentUser,
+    OptionalUser,
+    clear_session_cookie,
+    device_for,
+    remember_device,
+    set_session_cookie,
+)
 from app.accounts.rules import normalize_username
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.forms import FormState, safe_next_url
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.ids import Id
 from app.web import render
 
@@ -31,6 +41,20 @@ def sign_in_page(request: Request, user: OptionalUser, next: str = "/") -> Respo
     return render(request, "accounts/sign_in.html", {"next": safe_next_url(next)})
 
 
+def try_again_in(wait: timedelta) -> str:
+    """The wait in words, rounded up: in seconds, or minutes once it is long."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return ngettext("Try again in %(num)s second.", "Try again in %(num)s seconds.", seconds)
+    minutes = math.ceil(seconds / 60)
+    return ngettext("Try again in %(num)s minute.", "Try again in %(num)s minutes.", minutes)
+
+
+def retry_after(response: Response, wait: timedelta) -> Response:
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+    return response
+
+
 @router.post("/sign-in")
 def sign_in(
     request: Request,
@@ -42,39 +66,33 @@ def sign_in(
     settings = get_settings()
     form = FormState(values={"username": username})
     name = normalize_username(username)
-    client = client_address(request)
     if not name:
         form.error("username", _("Enter your sign-in name."))
     if not password:
         form.error("password", _("Enter your password."))
-    if form.ok and not service.sign_in_permitted(session, settings, name, client):
-        form.error(
-            "form",
-            _("Too many failed sign-ins. Wait %(minutes)s minutes and try again.")
-            % {"minutes": settings.login_window_minutes},
-        )
-        return render(
-            request,
-            "accounts/sign_in.html",
-            {"values": form.values, "errors": form.errors, "next": safe_next_url(next)},
-            status_code=429,
-        )
-    user = service.authenticate(session, name, password) if form.ok else None
+    context = {"values": form.values, "errors": form.errors, "next": safe_next_url(next)}
+    if not form.ok:
+        return render(request, "accounts/sign_in.html", context, status_code=400)
+    now = utcnow()
+    check = service.check_sign_in(
+        session, name, client_address(request), device_for(request, name), now
+    )
+    if check.wait:
+        # Refused before the password is looked at: a guess made now tells nothing.
+        form.error("form", _("Too many failed sign-ins.") + " " + try_again_in(check.wait))
+        page = render(request, "accounts/sign_in.html", context, status_code=429)
+        return retry_after(page, check.wait)
+    user = service.authenticate(session, name, password)
     if user is None:
-        if form.ok:
-            service.record_failed_sign_in(session, name, client)
-            # The same words whether or not the name exists: no account enumeration.
-            form.error("form", _("That sign-in name and password do not match an account."))
-        return render(
-            request,
-            "accounts/sign_in.html",
-            {"values": form.values, "errors": form.errors, "next": safe_next_url(next)},
-            status_code=400,
-        )
-    service.clear_failed_sign_ins(session, name)
+        service.record_failed_sign_in(session, check, now)
+        # The same words whether or not the name exists: no account enumeration.
+        form.error("form", _("That sign-in name and password do not match an account."))
+        return render(request, "accounts/sign_in.html", context, status_code=400)
+    service.record_sign_in(session, check, now)
     new = service.start_session(session, user, settings, request.headers.get("user-agent"))
     response = RedirectResponse(safe_next_url(next), status_code=303)
     set_session_cookie(response, new.token)
+    remember_device(request, response, name)
     return response
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
-from app.accounts.rules import sign_in_allowed
+from app.accounts import rules
+from app.accounts.models import ApiToken, SignInThrottle, User, UserSession
 from app.config import Settings
 from app.db import utcnow
 
@@ -68,11 +70,13 @@ def replace_password(
     """Give the account a new password and revoke every session and API token it has.
 
     Whoever knew the old password may have signed in or made a token with it; both stop working.
+    The name's failed sign-ins are forgiven: they were guesses at the old password.
     `generated_password` when the app made it up (a reset on the console): a light hash, as for
     a roster's first passwords.
     """
     hasher = generated_password_hasher if generated_password else password_hasher
     user.password_hash = hasher.hash(password)
+    forgive_failed_sign_ins(session, user.username)
     now = utcnow()
     session.execute(
         update(UserSession)
@@ -107,32 +111,146 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def sign_in_permitted(session: Session, settings: Settings, username: str, client: str) -> bool:
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    for_name = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.username == username, LoginAttempt.attempted_at >= since)
+# --- sign-in limits (the decisions are app.accounts.rules; docs/sign-in-limits.md) -------------
+
+# Longer than anything a throttle row remembers: a known address, or strikes not yet forgiven.
+THROTTLE_RETENTION = rules.KNOWN_ADDRESS_FOR + timedelta(days=1)
+
+
+@dataclass
+class SignInCheck:
+    """Where one sign-in attempt stands: how long it must wait, and the rows it will charge."""
+
+    wait: timedelta
+    known_client: bool
+    name: str
+    address: str
+    device: str | None
+    own: SignInThrottle
+    for_name: SignInThrottle | None
+
+
+def _key(scope: str, name: str, client: str) -> dict[str, str]:
+    return {"scope": scope, "name": name[:80], "client": client[:64]}
+
+
+def _strikes(row: SignInThrottle | None) -> rules.Strikes:
+    return rules.Strikes(row.strikes, row.last_failure_at) if row else rules.Strikes()
+
+
+def _throttle(session: Session, key: dict[str, str], now: datetime) -> SignInThrottle:
+    """The key's row, created if missing, locked until the transaction ends (PostgreSQL), so that
+    concurrent attempts on one key are decided one after another and none goes uncounted."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SignInThrottle)
+        .values(**key, strikes=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["scope", "name", "client"])
     )
-    from_client = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.client == client, LoginAttempt.attempted_at >= since)
+    row = session.scalar(
+        select(SignInThrottle)
+        .filter_by(**key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    return sign_in_allowed(
-        for_name or 0,
-        from_client or 0,
-        max_per_name=settings.login_max_failures,
-        max_per_client=settings.login_max_failures_per_ip,
+    assert row is not None
+    return row
+
+
+def _forget_idle_throttles(session: Session, now: datetime) -> None:
+    # Rows another request holds are skipped: waiting for them could deadlock with it.
+    idle = (
+        select(SignInThrottle.id)
+        .where(SignInThrottle.updated_at < now - THROTTLE_RETENTION)
+        .limit(100)
+        .with_for_update(skip_locked=True)
     )
+    session.execute(delete(SignInThrottle).where(SignInThrottle.id.in_(idle)))
 
 
-def record_failed_sign_in(session: Session, username: str, client: str) -> None:
-    session.add(LoginAttempt(username=username[:80], client=client[:64]))
+def check_sign_in(
+    session: Session, name: str, address: str, device: str | None, now: datetime
+) -> SignInCheck:
+    """How long this client must wait before trying `name`, and what a failure will charge.
+
+    `device` is the id of the browser's device cookie when it holds one for this account.
+    Locks the client's own row (and the name's, for a client the account does not know) until
+    the request ends: the check and the count that follows it are one step. The address row is
+    only read here, so that a classroom's first sign-ins are not queued behind each other.
+    """
+    _forget_idle_throttles(session, now)
+    for_name = None
+    if device is not None:
+        own = _throttle(session, _key("device", name, device), now)
+        known = True
+    else:
+        own = _throttle(session, _key("pair", name, address), now)
+        known = rules.is_known_address(own.signed_in_at, now)
+        if not known:
+            for_name = _throttle(session, _key("name", name, ""), now)
+    from_address = (
+        None
+        if known
+        else session.scalar(select(SignInThrottle).filter_by(**_key("address", "", address)))
+    )
+    wait = rules.sign_in_wait(
+        now,
+        own=_strikes(own),
+        name=_strikes(for_name),
+        address=_strikes(from_address),
+        known_client=known,
+    )
+    return SignInCheck(wait, known, name, address, device, own, for_name)
 
 
-def clear_failed_sign_ins(session: Session, username: str) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+def _charge(row: SignInThrottle, limit: rules.Limit, now: datetime) -> None:
+    strikes = rules.after_failure(_strikes(row), limit, now)
+    row.strikes, row.last_failure_at, row.updated_at = strikes.count, now, now
+
+
+def record_failed_sign_in(session: Session, check: SignInCheck, now: datetime) -> None:
+    """Count a wrong password against the client's own key and, for a client the account does
+    not know, against the name and the address."""
+    _charge(check.own, rules.PAIR_LIMIT, now)
+    if check.for_name is not None:
+        _charge(check.for_name, rules.NAME_LIMIT, now)
+    if not check.known_client:
+        address_row = _throttle(session, _key("address", "", check.address), now)
+        _charge(address_row, rules.ADDRESS_LIMIT, now)
+
+
+def remember_sign_in(session: Session, name: str, address: str, now: datetime) -> None:
+    """The account signed in from this address: it is a known address for a while."""
+    row = _throttle(session, _key("pair", name, address), now)
+    row.signed_in_at = row.updated_at = now
+
+
+def record_sign_in(session: Session, check: SignInCheck, now: datetime) -> None:
+    """A right password: the client's own failures are forgiven and its address is known.
+
+    The name's and the address's failures stay: they were made by others."""
+    check.own.strikes, check.own.last_failure_at, check.own.updated_at = 0, None, now
+    remember_sign_in(session, check.name, check.address, now)
+
+
+def join_code_wait(session: Session, address: str, now: datetime) -> timedelta:
+    """Join codes are guessed under the address's limit only: a name-wide limit would let one
+    guesser shut every class out of joining, and a classroom shares its address."""
+    row = session.scalar(select(SignInThrottle).filter_by(**_key("address", "", address)))
+    return rules.wait_after(_strikes(row), rules.ADDRESS_LIMIT, now)
+
+
+def record_wrong_join_code(session: Session, address: str, now: datetime) -> None:
+    _charge(_throttle(session, _key("address", "", address), now), rules.ADDRESS_LIMIT, now)
+
+
+def forgive_failed_sign_ins(session: Session, name: str) -> None:
+    """A new password makes earlier guesses moot: the name's counts start again."""
+    session.execute(
+        update(SignInThrottle)
+        .where(SignInThrottle.name == name[:80], SignInThrottle.scope != "address")
+        .values(strikes=0, last_failure_at=None)
+    )
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,15 @@ router = APIRouter()
 
 @router.get("/commissions/{commission_id}/archive.json", name="commission_archive")
 def download(session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
-    """The archive holds every private word and every account; to anybody but the
-    commission's instructors it does not exist."""
-    viewer = commissions.viewer_of(commissions.participant_for(session, commission_id, user))
-    if not instructor_rules.can_manage(viewer):
+    """The archive holds every account and every word the instructor may read (caucus rooms
+    included, students' private drafts not); to anybody but the commission's instructors it
+    does not exist."""
+    participant = commissions.participant_for(session, commission_id, user)
+    if participant is None or not instructor_rules.can_manage(commissions.viewer_of(participant)):
         raise NotFound(_("There is no commission here."))
+    archive = service.export_commission(session, commission_id, reader=participant)
     return Response(
-        service.archive_json(service.export_commission(session, commission_id)),
+        service.archive_json(archive),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="commission-{commission_id}.json"'},
     )

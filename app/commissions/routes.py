@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import service as accounts
-from app.accounts.auth import OptionalUser, SignInRequired, set_session_cookie
-from app.accounts.routes import client_address
+from app.accounts.auth import OptionalUser, SignInRequired, remember_device, set_session_cookie
+from app.accounts.routes import client_address, retry_after, try_again_in
 from app.accounts.rules import normalize_username, password_problem, username_problem
 from app.commissions import rules, service
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.forms import FormState
 from app.i18n import gettext as _
 from app.ids import Id
@@ -51,16 +51,17 @@ def join(
 ) -> Response:
     settings = get_settings()
     form = FormState(values={"code": code, "display_name": display_name, "username": username})
-    client = client_address(request)
-    # Guessing join codes counts against the same limit as guessing passwords.
-    if not accounts.sign_in_permitted(session, settings, "join-code", client):
-        form.error("code", _("Too many wrong join codes. Wait a few minutes and try again."))
-        return render(request, "commissions/join.html", _join_context(form), status_code=429)
+    client, now = client_address(request), utcnow()
+    # Wrong join codes count against the address's sign-in limit (a classroom's worth of typos).
+    if wait := accounts.join_code_wait(session, client, now):
+        form.error("code", _("Too many wrong join codes.") + " " + try_again_in(wait))
+        page = render(request, "commissions/join.html", _join_context(form), status_code=429)
+        return retry_after(page, wait)
     commission = service.find_by_join_code(session, code)
     if not code.strip():
         form.error("code", _("Enter the join code your instructor gave you."))
     elif commission is None:
-        accounts.record_failed_sign_in(session, "join-code", client)
+        accounts.record_wrong_join_code(session, client, now)
         form.error("code", _("No commission has that join code. Check it with your instructor."))
     elif commission.status == "concluded":
         form.error("code", _("This commission has concluded and takes no new members."))
@@ -94,6 +95,8 @@ def join(
             return render(request, "commissions/join.html", _join_context(form), status_code=400)
         new = accounts.start_session(session, user, settings, request.headers.get("user-agent"))
         set_session_cookie(response, new.token)
+        accounts.remember_sign_in(session, name, client, now)
+        remember_device(request, response, name)
     service.join_commission(session, commission, user)
     return response
 

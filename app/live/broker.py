@@ -403,6 +403,7 @@ class PostgresBroker:
         self._min_backoff = min_backoff
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._listening = asyncio.Event()
         self.listener_pid: int | None = None  # the LISTEN connection's backend, while connected
 
@@ -416,6 +417,7 @@ class PostgresBroker:
             return
         self._hub.bind()
         self._listening = asyncio.Event()
+        self._stopping = False
         self._task = asyncio.create_task(self._listen_forever(), name="live-events-listener")
         if not await self.wait_until_listening(self._startup_timeout):
             logger.warning("live events: not listening yet; will keep trying in the background")
@@ -424,10 +426,16 @@ class PostgresBroker:
         """Cancel the listener, close the connections and every subscription."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            # wait(), not `await task`: the task's CancelledError stays in the task, while a
-            # cancellation of stop() itself still propagates.
-            await asyncio.wait({task})
+            self._stopping = True
+            # A cancel can be lost: on Python 3.11, asyncio.wait_for (inside psycopg's wait
+            # for notifications) swallows a cancellation that lands as its timeout fires
+            # (CPython gh-86296), and the listener would listen on forever. So the listener
+            # also checks `_stopping` whenever it wakes, and the cancel is repeated until the
+            # task ends. wait(), not `await task`: the task's CancelledError stays in the
+            # task, while a cancellation of stop() itself still propagates.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
         self._hub.close_all()
         self._hub.loop = None
         await asyncio.to_thread(self._notify.close)
@@ -475,7 +483,7 @@ class PostgresBroker:
     async def _listen_forever(self) -> None:
         backoff = self._min_backoff
         connected_before = False
-        while True:
+        while not self._stopping:
             try:
                 conn = await psycopg.AsyncConnection.connect(
                     self.conninfo,
@@ -497,7 +505,7 @@ class PostgresBroker:
                     # (none, unless the database was down when the app started) should reload.
                     self._hub.mark_all_stale()
                     backoff = self._min_backoff
-                    while True:
+                    while not self._stopping:
                         # The timeout wakes us for a ping, which detects a dead connection that
                         # would otherwise wait forever. Notifications that arrive during the ping
                         # are buffered by psycopg and yielded by the next `notifies()`.
@@ -513,6 +521,8 @@ class PostgresBroker:
                     self._listening.clear()
                     self.listener_pid = None
                     await conn.close()
+            if self._stopping:
+                return
             # Jitter, so that app processes do not all reconnect in the same instant.
             await asyncio.sleep(backoff * random.uniform(0.5, 1.0))  # noqa: S311
             backoff = min(backoff * 2, self._max_backoff)

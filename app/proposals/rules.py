@@ -49,13 +49,18 @@ def is_author(seat: Seat, proposal: ProposalFacts) -> bool:
     return seat.participant_id in proposal.author_ids
 
 
+def open_to_members(proposal: ProposalFacts) -> bool:
+    """Whether every member of the commission may read the proposal: all but a draft."""
+    return proposal.stage != "draft"
+
+
 def can_view(seat: Seat | None, proposal: ProposalFacts) -> bool:
     """A draft is for its authors and the delegates asked to sponsor it; the rest for members."""
     if seat is None:
         return False
-    if proposal.stage == "draft":
-        return seat.participant_id in proposal.author_ids | proposal.sponsor_ids
-    return True
+    if open_to_members(proposal):
+        return True
+    return seat.participant_id in proposal.author_ids | proposal.sponsor_ids
 
 
 def can_draft_in_group(seat: Seat) -> bool:

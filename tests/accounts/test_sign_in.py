@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import SESSION_COOKIE
 from app.accounts.models import UserSession
+from tests.accounts.conftest import Clock
 from tests.conftest import PASSWORD, csrf_from, make_user, post_form, sign_in
 
 
@@ -65,34 +68,37 @@ def test_empty_form_names_each_missing_field(client: TestClient) -> None:
 
 
 def test_repeated_failures_are_rate_limited_even_with_the_right_password(
-    client: TestClient, db: Session
+    client: TestClient, db: Session, clock: Clock
 ) -> None:
     make_user(db, "dave")
-    for _ in range(5):
+    for _ in range(6):
         post_form(client, "/sign-in", "/sign-in", {"username": "dave", "password": "wrong-guess"})
     limited = post_form(client, "/sign-in", "/sign-in", {"username": "dave", "password": PASSWORD})
     assert limited.status_code == 429
-    assert "Too many failed sign-ins" in limited.text
+    assert "Too many failed sign-ins. Try again in 2 seconds." in limited.text
     assert SESSION_COOKIE not in limited.headers.get("set-cookie", "")
 
 
-def test_rate_limit_reads_the_same_for_unknown_names(client: TestClient, db: Session) -> None:
+def test_rate_limit_reads_the_same_for_unknown_names(
+    client: TestClient, db: Session, clock: Clock
+) -> None:
     """A limited unknown name gets the very page a limited real account gets: the limit does
     not tell which names exist."""
     make_user(db, "dave")
 
-    def limited_page(name: str, password: str) -> tuple[int, str]:
-        for _ in range(5):
+    def limited_page(name: str, password: str) -> tuple[int, str, str]:
+        for _ in range(6):
             post_form(client, "/sign-in", "/sign-in", {"username": name, "password": "wrong-guess"})
         limited = post_form(
             client, "/sign-in", "/sign-in", {"username": name, "password": password}
         )
-        return limited.status_code, limited.text.replace(name, "NAME")
+        page = re.sub(r'name="csrf_token" value="[0-9a-f]+"', "", limited.text)
+        return limited.status_code, limited.headers["retry-after"], page.replace(name, "NAME")
 
-    status, page = limited_page("ghost", "x" * 9)
+    status, retry_after, page = limited_page("ghost", "x" * 9)
     assert status == 429
     assert "Too many failed sign-ins" in page
-    assert limited_page("dave", PASSWORD) == (status, page)
+    assert limited_page("dave", PASSWORD) == (status, retry_after, page)
 
 
 def test_sign_in_without_csrf_token_is_refused(client: TestClient, db: Session) -> None:

@@ -45,7 +45,7 @@ def test_the_example_roster_downloads_and_auto_assign_follows_the_groups_choice(
     assert problems == [] and len(rows) == 3
     # hx-boost would fetch a download link into the page instead; the archive link is one too.
     with page.expect_download() as archive_info:
-        page.get_by_role("link", name="Archive of everything (JSON)").click()
+        page.get_by_role("link", name="Archive (JSON, without students’ private drafts)").click()
     assert archive_info.value.suggested_filename.endswith(".json")
 
     # The example itself enrols three; a file of eleven more makes fourteen for twelve briefs.

@@ -436,6 +436,39 @@ def test_postgres_listener_health_pings_lose_nothing(pg_url: str, channel: str) 
     run(scenario())
 
 
+def test_postgres_listener_stops_even_when_a_cancel_is_swallowed(
+    pg_url: str, channel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.11's asyncio.wait_for, inside psycopg's wait for notifications, can swallow a
+    cancellation that lands as its timeout fires (CPython gh-86296); the listener then went on
+    listening and stop() waited forever. Here every wait for notifications swallows the
+    first cancellation it meets, the way that race does."""
+    original = psycopg.AsyncConnection.notifies
+    swallowed = []
+
+    async def swallowing_notifies(self: Any, **kwargs: Any) -> Any:
+        try:
+            async for notify in original(self, **kwargs):
+                yield notify
+        except asyncio.CancelledError:
+            if swallowed:
+                raise
+            swallowed.append(True)
+            asyncio.current_task().uncancel()  # type: ignore[union-attr]
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "notifies", swallowing_notifies)
+
+    async def scenario() -> None:
+        broker = PostgresBroker(pg_url, channel=channel, health_check_interval=0.05)
+        await running(broker)
+        await asyncio.sleep(0.2)
+        await asyncio.wait_for(broker.stop(), 5)
+        assert swallowed, "the first cancellation was not swallowed: the test proves nothing"
+        assert not broker.listening
+
+    run(scenario())
+
+
 def test_postgres_listener_ignores_malformed_notifications(
     pg_url: str, channel: str, admin: psycopg.Connection[Any]
 ) -> None:
