@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
+from app.errors import Invalid
+from app.i18n import gettext as _
+from app.ids import MAX_ID
+
 
 @dataclass
 class FormState:
@@ -22,9 +26,39 @@ class FormState:
         return not self.errors
 
 
-def optional_id(value: str) -> int | None:
-    """A select's value as an id; the empty choice ("—") is None."""
-    return int(value) if value.strip().isdigit() else None
+def whole_number(value: str | None) -> int | None:
+    """A typed whole number from 0 to MAX_ID; None for anything else (junk, a sign, digits of
+    other scripts, or a number too large for a column or a date to hold)."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
+def form_id(value: str, *, field: str) -> int | None:
+    """A posted id (a select's or a hidden field's value): None for the empty choice ("—"),
+    else an id the id columns can hold. Anything else names no row and is refused as Invalid
+    with a message for `field`, so the form is shown again with what was chosen."""
+    if not value.strip():
+        return None
+    number = whole_number(value)
+    if number is None or number < 1:
+        raise Invalid(_("Choose one of the options offered."), field=field)
+    return number
+
+
+def required_form_id(value: str, *, field: str) -> int:
+    """As form_id, for a field that must name a row: the empty choice is refused too."""
+    number = form_id(value, field=field)
+    if number is None:
+        raise Invalid(_("Choose one of the options offered."), field=field)
+    return number
+
+
+def form_ids(values: list[str] | None, *, field: str) -> frozenset[int]:
+    """The ids of a group of checkboxes (each as form_id; unticked boxes send nothing)."""
+    return frozenset(n for v in values or [] if (n := form_id(v, field=field)) is not None)
 
 
 def safe_next_url(raw: str | None, default: str = "/") -> str:

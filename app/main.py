@@ -21,11 +21,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import apidocs
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
+from app.api import ERROR_RESPONSES
 from app.api import router as api_router
 from app.archive import routes as archive_routes
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import session_scope, unavailable
+from app.edge import RefuseUnstorableText
 from app.errors import DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
@@ -118,6 +120,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if any(e["loc"][:1] == ("path",) for e in exc.errors()):
+        # An id out of range (app.ids) or a malformed one: nothing can be at this address.
+        message = _("There is nothing at this address.")
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=404)
+        return _error_page(request, 404, message)
     problems: list[dict[str, Any]] = [
         {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()
     ]
@@ -224,6 +232,8 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    # Innermost: a form it refuses is redrawn as its page inside the request's gate place.
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(
         RequestGate, sqlite=settings.is_sqlite, max_in_flight=settings.max_requests_in_flight
     )
@@ -245,7 +255,7 @@ def create_app() -> FastAPI:
         # Pages and their forms are not the API: the OpenAPI document describes /api/v1 only.
         app.include_router(router, dependencies=page_dependencies, include_in_schema=False)
     for router in API_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(apidocs.router)
     _freeze_startup_objects()
     return app

@@ -173,6 +173,11 @@ def render(
         "values": {},
     }
     full_context.update(context or {})
+    refused = getattr(request.state, "refused_text", None)
+    if refused is not None:  # a form refused at the edge (app.edge): its text goes back in
+        full_context["values"] = {**full_context["values"], **refused.values}
+        full_context["errors"] = {**full_context["errors"], **refused.errors}
+    full_context["refused_text"] = refused
     fragment = block is not None and is_htmx(request)
     if not fragment and "notices_waiting" not in full_context:
         full_context["notices_waiting"] = _notices_waiting(request)

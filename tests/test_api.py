@@ -55,10 +55,38 @@ def test_unknown_commission_is_a_json_404(client: TestClient, db: Session, cast:
     assert response.json() == {"detail": "There is no commission here."}
 
 
-def test_bad_path_parameter_is_a_json_422(client: TestClient, db: Session, cast: Cast) -> None:
-    response = client.get("/api/v1/commissions/abc", headers=bearer(db, cast.stranger))
+def test_a_path_id_that_cannot_exist_is_a_json_404(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    """Not an id at all, or past the id columns' range (tests/test_ids.py): nothing is there."""
+    for bad in ("abc", "0", "-1", str(2**31)):
+        response = client.get(f"/api/v1/commissions/{bad}", headers=bearer(db, cast.stranger))
+        assert response.status_code == 404, bad
+        assert response.json() == {"detail": "There is nothing at this address."}
+
+
+def test_a_malformed_body_is_a_json_422_naming_the_field(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    response = client.post(
+        "/api/v1/commissions", json={"title": 7}, headers=bearer(db, cast.instructor)
+    )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "commission_id"
+    body = response.json()
+    assert body["detail"] == "The request is not valid."
+    assert [e["field"] for e in body["errors"]] == ["title"]
+
+
+def test_openapi_declares_the_error_shape_the_api_sends(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    error = spec["components"]["schemas"]["ErrorOut"]
+    assert error["properties"]["detail"] == {"type": "string", "title": "Detail"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status in ("401", "404", "422"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema["$ref"].endswith(("/ErrorOut", "/RosterRefusedOut")), (method, path)
 
 
 def test_cookie_session_does_not_open_the_api(client: TestClient, cast: Cast) -> None:

@@ -24,6 +24,7 @@ from app.db import SessionDep, utcnow
 from app.forms import FormState, safe_next_url
 from app.i18n import gettext as _
 from app.i18n import ngettext
+from app.ids import Id
 from app.web import render
 
 router = APIRouter()
@@ -145,7 +146,7 @@ def create_api_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke", name="revoke_api_token")
-def revoke_api_token(session: SessionDep, user: CurrentUser, token_id: int) -> Response:
+def revoke_api_token(session: SessionDep, user: CurrentUser, token_id: Id) -> Response:
     if not service.revoke_api_token(session, user, token_id):
         raise HTTPException(404, _("No such token."))
     return RedirectResponse("/account", status_code=303)

@@ -11,13 +11,14 @@ from app.commissions import service as commissions
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import gettext as _
+from app.ids import Id
 from app.instructor import rules as instructor_rules
 
 router = APIRouter()
 
 
 @router.get("/commissions/{commission_id}/archive.json", name="commission_archive")
-def download(session: SessionDep, user: CurrentUser, commission_id: int) -> Response:
+def download(session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
     """The archive holds every account and every word the instructor may read (caucus rooms
     included, students' private drafts not); to anybody but the commission's instructors it
     does not exist."""

@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.forms import FormState
 from app.i18n import gettext as _
+from app.ids import Id
 from app.injects import service as injects
 from app.web import render
 
@@ -102,7 +103,7 @@ def join(
 
 @router.get("/commissions/{commission_id}", name="commission_overview")
 def overview(
-    request: Request, session: SessionDep, user: OptionalUser, commission_id: int
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: Id
 ) -> Response:
     if user is None:
         raise SignInRequired(request.url.path)

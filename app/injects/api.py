@@ -13,6 +13,7 @@ from app.commissions.models import Delegation, WorkingGroup
 from app.db import SessionDep, utcnow
 from app.errors import Invalid
 from app.i18n import gettext as _
+from app.ids import Id
 from app.injects import schemas as s
 from app.injects import service as injects
 from app.injects.models import Inject
@@ -72,7 +73,7 @@ def _id_of(codes: dict[int, str], code: str | None, field: str) -> int | None:
 
 
 @router.get("")
-def list_injects(session: SessionDep, user: ApiUser, commission_id: int) -> list[s.InjectOut]:
+def list_injects(session: SessionDep, user: ApiUser, commission_id: Id) -> list[s.InjectOut]:
     commission, _me = managed_commission(session, commission_id, user)
     codes = Codes.of(session, commission.id)
     return [codes.out(i) for i in injects.list_injects(session, commission.id)]
@@ -80,7 +81,7 @@ def list_injects(session: SessionDep, user: ApiUser, commission_id: int) -> list
 
 @router.post("", status_code=201)
 def write_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, body: s.InjectIn
+    session: SessionDep, user: ApiUser, commission_id: Id, body: s.InjectIn
 ) -> s.InjectOut:
     commission, me = managed_commission(session, commission_id, user)
     codes = Codes.of(session, commission.id)
@@ -100,7 +101,7 @@ def write_inject(
 
 @router.get("/{inject_id}")
 def read_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     commission, _me = managed_commission(session, commission_id, user)
     inject = injects.inject_in(session, commission.id, inject_id)
@@ -109,7 +110,7 @@ def read_inject(
 
 @router.patch("/{inject_id}")
 def edit_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int, body: s.InjectPatch
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id, body: s.InjectPatch
 ) -> s.InjectOut:
     """Change what was sent and keep the rest. A published inject is refused with 409."""
     commission, me = managed_commission(session, commission_id, user)
@@ -138,7 +139,7 @@ def edit_inject(
 
 @router.post("/{inject_id}/publish")
 def publish_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     commission, me = managed_commission(session, commission_id, user)
     inject = injects.publish_now(session, commission.id, inject_id, me.id)
@@ -147,7 +148,7 @@ def publish_inject(
 
 @router.post("/{inject_id}/schedule")
 def schedule_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int, body: s.ScheduleIn
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id, body: s.ScheduleIn
 ) -> s.InjectOut:
     commission, me = managed_commission(session, commission_id, user)
     inject = injects.schedule(session, commission.id, inject_id, body.minutes, me.id)
@@ -156,7 +157,7 @@ def schedule_inject(
 
 @router.post("/{inject_id}/arm")
 def arm_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int, body: s.ArmIn
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id, body: s.ArmIn
 ) -> s.InjectOut:
     commission, me = managed_commission(session, commission_id, user)
     codes = Codes.of(session, commission.id)
@@ -174,7 +175,7 @@ def arm_inject(
 
 @router.post("/{inject_id}/disarm")
 def disarm_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     """Back to a draft: nothing sends it until it is published, scheduled or armed again."""
     commission, me = managed_commission(session, commission_id, user)
@@ -184,7 +185,7 @@ def disarm_inject(
 
 @router.post("/{inject_id}/cancel")
 def cancel_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     """It will not go out; a published inject is refused with 409."""
     commission, me = managed_commission(session, commission_id, user)
@@ -194,7 +195,7 @@ def cancel_inject(
 
 @router.post("/{inject_id}/restore")
 def restore_inject(
-    session: SessionDep, user: ApiUser, commission_id: int, inject_id: int
+    session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     commission, me = managed_commission(session, commission_id, user)
     inject = injects.restore(session, commission.id, inject_id, me.id)

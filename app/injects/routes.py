@@ -15,8 +15,9 @@ from app.accounts.auth import CurrentUser
 from app.commissions.models import Commission
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, NotFound
-from app.forms import optional_id
+from app.forms import form_id, whole_number
 from app.i18n import gettext as _
+from app.ids import Id
 from app.injects import rules
 from app.injects import service as injects
 from app.injects.models import Inject
@@ -29,10 +30,10 @@ router = APIRouter()
 
 def _minutes(value: str) -> int | None:
     """A minutes field: empty is None; anything but a whole number becomes -1, which is refused."""
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
-    return int(value) if value.isdigit() else -1
+    number = whole_number(value)
+    return -1 if number is None else number
 
 
 def _console(commission_id: int, inject_id: int | None = None) -> RedirectResponse:
@@ -45,7 +46,7 @@ def write_inject(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
     group_id: Annotated[str, Form()] = "",
@@ -59,8 +60,8 @@ def write_inject(
             commission.id,
             title=title,
             body=body,
-            group_id=optional_id(group_id),
-            delegation_id=optional_id(delegation_id),
+            group_id=form_id(group_id, field="group_id"),
+            delegation_id=form_id(delegation_id, field="delegation_id"),
             actor_id=me.id,
         )
         if publish_now:
@@ -116,7 +117,7 @@ def _edit_page(
 
 @router.get("/commissions/{commission_id}/manage/injects/{inject_id}/edit", name="edit_inject")
 def edit_page(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int, inject_id: int
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id, inject_id: Id
 ) -> Response:
     commission, _me = managed_commission(session, commission_id, user)
     inject = injects.inject_in(session, commission.id, inject_id)
@@ -131,8 +132,8 @@ def edit_inject(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
-    inject_id: int,
+    commission_id: Id,
+    inject_id: Id,
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
     group_id: Annotated[str, Form()] = "",
@@ -143,16 +144,16 @@ def edit_inject(
 ) -> Response:
     commission, me = managed_commission(session, commission_id, user)
     moved_by = _minutes(minutes)
-    changes = injects.InjectChanges(
-        title=title,
-        body=body,
-        group_id=optional_id(group_id),
-        delegation_id=optional_id(delegation_id),
-        trigger=trigger,
-        idle_minutes=_minutes(idle_minutes),
-        scheduled_for=utcnow() + timedelta(minutes=moved_by) if moved_by is not None else None,
-    )
     try:
+        changes = injects.InjectChanges(
+            title=title,
+            body=body,
+            group_id=form_id(group_id, field="group_id"),
+            delegation_id=form_id(delegation_id, field="delegation_id"),
+            trigger=trigger,
+            idle_minutes=_minutes(idle_minutes),
+            scheduled_for=utcnow() + timedelta(minutes=moved_by) if moved_by is not None else None,
+        )
         injects.edit(session, commission.id, inject_id, changes, me.id)
     except DomainError as error:
         session.rollback()
@@ -194,8 +195,8 @@ def inject_action(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
-    inject_id: int,
+    commission_id: Id,
+    inject_id: Id,
     action: str,
     minutes: Annotated[str, Form()] = "",
     trigger: Annotated[str, Form()] = "",
@@ -216,7 +217,7 @@ def inject_action(
                 cid,
                 inject_id,
                 trigger=trigger,
-                group_id=optional_id(group_id),
+                group_id=form_id(group_id, field="group_id"),
                 idle_minutes=_minutes(idle_minutes),
                 actor_id=me.id,
             )

@@ -7,6 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.injects.rules import MAX_IDLE_MINUTES, MAX_SCHEDULE
+
+MAX_SCHEDULE_MINUTES = int(MAX_SCHEDULE.total_seconds()) // 60
+
 Trigger = Literal["manual", "on_vote_opened", "on_vote_failed", "on_idle"]
 
 
@@ -28,20 +32,27 @@ class InjectPatch(BaseModel):
     trigger: Trigger | None = Field(
         default=None, description="What fires an armed inject; a draft keeps it as a suggestion."
     )
-    idle_minutes: int | None = Field(default=None, description="With on_idle: 1 to 600.")
+    idle_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_IDLE_MINUTES, description="With on_idle: 1 to 600."
+    )
     minutes: int | None = Field(
-        default=None, description="A scheduled inject goes out this many minutes from now."
+        default=None,
+        ge=1,
+        le=MAX_SCHEDULE_MINUTES,
+        description="A scheduled inject goes out this many minutes from now.",
     )
 
 
 class ScheduleIn(BaseModel):
-    minutes: int = Field(description="From now: 1 to 1440.")
+    minutes: int = Field(ge=1, le=MAX_SCHEDULE_MINUTES, description="From now: 1 to 1440.")
 
 
 class ArmIn(BaseModel):
     trigger: Literal["on_vote_opened", "on_vote_failed", "on_idle"]
     group: str | None = Field(default=None, description="Working group code; none: any group.")
-    idle_minutes: int | None = Field(default=None, description="With on_idle: 1 to 600.")
+    idle_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_IDLE_MINUTES, description="With on_idle: 1 to 600."
+    )
 
 
 class InjectOut(BaseModel):

@@ -10,6 +10,7 @@ from app.accounts.auth import ApiUser
 from app.db import SessionDep
 from app.errors import Invalid
 from app.i18n import gettext as _
+from app.ids import Id
 from app.instructor import roster as roster_files
 from app.instructor import schemas as s
 from app.instructor import service
@@ -43,15 +44,20 @@ def open_commission(session: SessionDep, user: ApiUser, body: s.CommissionIn) ->
 
 
 @router.post("/commissions/{commission_id}/start", status_code=204)
-def start(session: SessionDep, user: ApiUser, commission_id: int) -> Response:
+def start(session: SessionDep, user: ApiUser, commission_id: Id) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     service.start_session(session, commission, me)
     return Response(status_code=204)
 
 
-@router.post("/commissions/{commission_id}/roster", status_code=201, response_model=None)
+@router.post(
+    "/commissions/{commission_id}/roster",
+    status_code=201,
+    response_model=None,
+    responses={201: {"model": list[s.CredentialOut]}, 422: {"model": s.RosterRefusedOut}},
+)
 def enrol(
-    session: SessionDep, user: ApiUser, commission_id: int, body: s.RosterIn
+    session: SessionDep, user: ApiUser, commission_id: Id, body: s.RosterIn
 ) -> list[s.CredentialOut] | JSONResponse:
     """All or nothing: a file with any bad line imports no one and lists every problem."""
     commission, me = service.managed_commission(session, commission_id, user)
@@ -91,7 +97,7 @@ def _choice(data: Roster, body: s.SeatIn) -> SeatChoice:
 
 @router.put("/commissions/{commission_id}/participants/{participant_id}/seat", status_code=204)
 def seat(
-    session: SessionDep, user: ApiUser, commission_id: int, participant_id: int, body: s.SeatIn
+    session: SessionDep, user: ApiUser, commission_id: Id, participant_id: Id, body: s.SeatIn
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     choice = _choice(service.roster(session, commission.id), body)
@@ -101,7 +107,7 @@ def seat(
 
 @router.post("/commissions/{commission_id}/auto-seat", status_code=204)
 def auto_seat(
-    session: SessionDep, user: ApiUser, commission_id: int, body: s.AutoSeatIn
+    session: SessionDep, user: ApiUser, commission_id: Id, body: s.AutoSeatIn
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     service.auto_seat(
@@ -116,7 +122,7 @@ def auto_seat(
 
 @router.patch("/commissions/{commission_id}/groups/{code}", status_code=204)
 def change_rules(
-    session: SessionDep, user: ApiUser, commission_id: int, code: str, body: s.RulesIn
+    session: SessionDep, user: ApiUser, commission_id: Id, code: str, body: s.RulesIn
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     service.change_rules(session, commission, me, code.upper(), GroupRules(**body.model_dump()))
@@ -125,7 +131,7 @@ def change_rules(
 
 @router.post("/commissions/{commission_id}/delegations", status_code=201)
 def add_partner(
-    session: SessionDep, user: ApiUser, commission_id: int, body: s.PartnerIn
+    session: SessionDep, user: ApiUser, commission_id: Id, body: s.PartnerIn
 ) -> dict[str, str]:
     commission, me = service.managed_commission(session, commission_id, user)
     delegation = service.add_partner(session, commission, me, **body.model_dump())
@@ -133,9 +139,7 @@ def add_partner(
 
 
 @router.post("/commissions/{commission_id}/conclude", status_code=204)
-def conclude(
-    session: SessionDep, user: ApiUser, commission_id: int, body: s.ConcludeIn
-) -> Response:
+def conclude(session: SessionDep, user: ApiUser, commission_id: Id, body: s.ConcludeIn) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     service.conclude(
         session,
@@ -148,7 +152,7 @@ def conclude(
 
 
 @router.get("/commissions/{commission_id}/participants")
-def participants(session: SessionDep, user: ApiUser, commission_id: int) -> list[dict[str, object]]:
+def participants(session: SessionDep, user: ApiUser, commission_id: Id) -> list[dict[str, object]]:
     commission, _me = service.managed_commission(session, commission_id, user)
     data = service.roster(session, commission.id)
     groups = {g.id: g.code for g in data.groups}

@@ -15,8 +15,9 @@ from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.db import SessionDep
 from app.errors import DomainError, NotAllowed
-from app.forms import optional_id
+from app.forms import form_id, form_ids, whole_number
 from app.i18n import gettext as _
+from app.ids import Id
 from app.injects import service as injects
 from app.instructor import roster as roster_files
 from app.instructor import rules, service
@@ -75,10 +76,11 @@ def open_commission(
     session: SessionDep,
     user: CurrentUser,
     title: Annotated[str, Form()] = "",
-    scenario_id: Annotated[int | None, Form()] = None,
+    scenario_id: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        commission = service.open_from_scenario(session, user, scenario_id or 0, title)
+        chosen = form_id(scenario_id, field="scenario_id")
+        commission = service.open_from_scenario(session, user, chosen or 0, title)
     except DomainError as error:
         session.rollback()
         if error.status_code == 403:
@@ -88,7 +90,7 @@ def open_commission(
             session,
             user,
             status_code=error.status_code,
-            values={"title": title, "scenario_id": str(scenario_id or "")},
+            values={"title": title, "scenario_id": scenario_id},
             errors={error.field or "title": error.message},
         )
     return RedirectResponse(f"/commissions/{commission.id}/manage", status_code=303)
@@ -138,16 +140,14 @@ def manage_page(
 
 
 @router.get("/commissions/{commission_id}/manage", name="manage_commission")
-def manage(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
-) -> Response:
+def manage(request: Request, session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
     commission, _me = service.managed_commission(session, commission_id, user)
     return manage_page(request, session, commission)
 
 
 @router.get("/commissions/{commission_id}/join-code", name="join_code")
 def join_code(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
 ) -> Response:
     commission, _me = service.managed_commission(session, commission_id, user)
     return render(
@@ -162,7 +162,7 @@ def join_code(
 
 
 @router.post("/commissions/{commission_id}/manage/start")
-def start(request: Request, session: SessionDep, user: CurrentUser, commission_id: int) -> Response:
+def start(request: Request, session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     try:
         service.start_session(session, commission, me)
@@ -177,25 +177,25 @@ def seat(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
-    participant_id: int,
+    commission_id: Id,
+    participant_id: Id,
     delegation_id: Annotated[str, Form()] = "",
     sector_id: Annotated[str, Form()] = "",
     role_brief_id: Annotated[str, Form()] = "",
-    group_ids: Annotated[list[int] | None, Form()] = None,
-    co_chair_group_ids: Annotated[list[int] | None, Form()] = None,
+    group_ids: Annotated[list[str] | None, Form()] = None,
+    co_chair_group_ids: Annotated[list[str] | None, Form()] = None,
     head: Annotated[bool, Form()] = False,
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-    choice = SeatChoice(
-        delegation_id=optional_id(delegation_id),
-        sector_id=optional_id(sector_id),
-        role_brief_id=optional_id(role_brief_id),
-        group_ids=frozenset(group_ids or []),
-        co_chair_group_ids=frozenset(co_chair_group_ids or []),
-        head=head,
-    )
     try:
+        choice = SeatChoice(
+            delegation_id=form_id(delegation_id, field="delegation_id"),
+            sector_id=form_id(sector_id, field="sector_id"),
+            role_brief_id=form_id(role_brief_id, field="role_brief_id"),
+            group_ids=form_ids(group_ids, field="group_ids"),
+            co_chair_group_ids=form_ids(co_chair_group_ids, field="co_chair_group_ids"),
+            head=head,
+        )
         service.seat_participant(session, commission, me, participant_id, choice)
     except DomainError as error:
         session.rollback()
@@ -217,12 +217,13 @@ def auto_seat(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     reseat_all: Annotated[bool, Form()] = False,
     groups_per_student: Annotated[str, Form()] = "0",
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-    per_student = int(groups_per_student) if groups_per_student.strip().isdigit() else -1
+    per_student = whole_number(groups_per_student)
+    per_student = -1 if per_student is None else per_student  # refused by auto_seat
     try:
         service.auto_seat(
             session, commission, me, reseat_all=reseat_all, groups_per_student=per_student
@@ -245,8 +246,8 @@ def reset_password(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
-    participant_id: int,
+    commission_id: Id,
+    participant_id: Id,
 ) -> Response:
     """A plain `def`: hashing the new password takes a while and must not hold the event loop."""
     commission, me = service.managed_commission(session, commission_id, user)
@@ -276,7 +277,7 @@ def _sign_in_url(request: Request) -> str:
 
 
 @router.get("/commissions/{commission_id}/manage/roster-example.csv", name="roster_example")
-def roster_example(session: SessionDep, user: CurrentUser, commission_id: int) -> Response:
+def roster_example(session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
     """A small roster file to start from, with this commission's own delegations and sectors."""
     commission, _me = service.managed_commission(session, commission_id, user)
     data = service.roster(session, commission.id)
@@ -294,7 +295,7 @@ def upload_roster(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     # A plain `def`: FastAPI runs it in the threadpool, so the database work and the password
@@ -342,7 +343,7 @@ def change_rules(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     code: str,
     voting_rule: Annotated[str, Form()] = "",
     quorum_percent: Annotated[str, Form()] = "",
@@ -386,7 +387,7 @@ def add_partner(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     code: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "observer",
@@ -414,8 +415,8 @@ def partner_status(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
-    delegation_id: int,
+    commission_id: Id,
+    delegation_id: Id,
     status: Annotated[str, Form()] = "",
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
@@ -429,7 +430,7 @@ def partner_status(
 
 @router.get("/commissions/{commission_id}/manage/conclude", name="conclude_commission")
 def conclude_page(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
 ) -> Response:
     commission, _me = service.managed_commission(session, commission_id, user)
     return _conclude_page(request, session, commission)
@@ -464,7 +465,7 @@ def conclude(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     visibility: Annotated[str, Form()] = "",
     credit_students_by_name: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -493,7 +494,7 @@ def conclude(
 
 @router.get("/commissions/{commission_id}/dashboard", name="dashboard")
 def dashboard(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
 ) -> Response:
     commission, _me = service.managed_commission(session, commission_id, user)
     return render(

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.api import ErrorOut
+
 
 class CommissionIn(BaseModel):
     title: str = Field(max_length=200)
@@ -21,6 +23,17 @@ class OpenedOut(BaseModel):
 
 class RosterIn(BaseModel):
     csv: str = Field(description="The roster as CSV text: name, email, delegation, sector.")
+
+
+class LineProblemOut(BaseModel):
+    line: int | None = Field(description="The line of the file; none for the whole file.")
+    message: str
+
+
+class RosterRefusedOut(ErrorOut):
+    """A roster with any bad line imports no one: `problems` lists every line's problem."""
+
+    problems: list[LineProblemOut] | None = None
 
 
 class CredentialOut(BaseModel):

@@ -28,6 +28,7 @@ from app.config import get_settings
 from app.db import SessionDep, get_engine
 from app.errors import DomainError
 from app.i18n import gettext as _
+from app.ids import Id
 from app.injects import rules as inject_rules
 from app.injects import service as injects
 from app.injects.models import Inject
@@ -297,7 +298,7 @@ def _dedupe(events: list[LiveEvent]) -> list[LiveEvent]:
 
 @router.get("/commissions/{commission_id}/events", name="commission_events")
 def commission_events(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
 ) -> EventSourceResponse:
     participant = session.scalar(
         select(Participant).where(

@@ -16,7 +16,9 @@ from app.commissions.models import Commission
 from app.commissions.rules import Viewer
 from app.db import SessionDep
 from app.errors import NotFound
+from app.forms import whole_number
 from app.i18n import gettext as _
+from app.ids import Id
 from app.norms import comparison, registry, rules, service
 from app.web import is_htmx, render
 
@@ -52,7 +54,7 @@ def _readable_charter(session: Session, commission_id: int, user: User | None) -
 
 @router.get("/commissions/{commission_id}/charter", name="charter")
 def charter_page(
-    request: Request, session: SessionDep, user: OptionalUser, commission_id: int
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: Id
 ) -> Response:
     charter = _readable_charter(session, commission_id, user)
     return render(request, "norms/charter.html", {"charter": charter})
@@ -60,7 +62,7 @@ def charter_page(
 
 @router.get("/commissions/{commission_id}/charter.{fmt}", name="charter_export")
 def charter_export(
-    session: SessionDep, user: OptionalUser, commission_id: int, fmt: str
+    session: SessionDep, user: OptionalUser, commission_id: Id, fmt: str
 ) -> Response:
     if fmt not in EXPORTS:
         raise NotFound(_("Choose md, json or csv."))
@@ -71,11 +73,6 @@ def charter_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="charter-{commission_id}.{fmt}"'},
     )
-
-
-def _whole_number(value: str | None) -> int | None:
-    """Query parameters come from a plain form or a hand-typed address: junk means "none"."""
-    return int(value) if value and value.isdecimal() and len(value) < 10 else None
 
 
 @router.get("/norms", name="registry")
@@ -94,10 +91,10 @@ def registry_page(
     query = registry.RegistryQuery(
         q=q[:200],
         group=group[:8].upper(),
-        commission=_whole_number(commission),
+        commission=whole_number(commission),
         delegation=delegation[:12].upper(),
         sort=sort if sort in registry.SORTS else "relevance",
-        page=_whole_number(page) or 1,
+        page=whole_number(page) or 1,
     )
     # As the visitor types, only the results are redrawn: the filters' options are not needed.
     results = registry.search(session, user, query, with_choices=not is_htmx(request))
@@ -117,11 +114,11 @@ def comparison_page(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
-    scenario_id: int,
+    scenario_id: Id,
     c: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults per request
 ) -> Response:
     """Classes on one scenario side by side; only charters the viewer may read take part."""
-    wanted = [n for n in map(_whole_number, c) if n is not None]
+    wanted = [n for n in map(whole_number, c) if n is not None]
     found = comparison.compare(session, user, scenario_id, wanted)
     if found is None:
         raise NotFound(_("There is nothing to compare here."))
@@ -130,7 +127,7 @@ def comparison_page(
 
 @router.get("/norms/{commission_id}/{code}", name="norm")
 def norm_page(
-    request: Request, session: SessionDep, user: OptionalUser, commission_id: int, code: str
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: Id, code: str
 ) -> Response:
     """A norm at a stable address: its text, sponsors, vote and how the text came to be."""
     commission, viewer = _charter_reader(session, commission_id, user, _("There is no norm here."))

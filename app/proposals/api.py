@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from app.commissions.models import Participant, WorkingGroup
 from app.db import SessionDep, utcnow
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
+from app.ids import Id
 from app.proposals import rules, views
 from app.proposals import schemas as s
 from app.proposals import service as proposals
@@ -108,7 +110,7 @@ def _detail(session: Session, user: User, proposal_id: int) -> s.ProposalOut:
 
 @router.get("/commissions/{commission_id}/proposals")
 def list_proposals(
-    session: SessionDep, user: ApiUser, commission_id: int
+    session: SessionDep, user: ApiUser, commission_id: Id
 ) -> list[s.ProposalSummaryOut]:
     participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None:
@@ -133,7 +135,7 @@ def list_proposals(
 
 @router.post("/commissions/{commission_id}/groups/{pillar}/proposals", status_code=201)
 def create_proposal(
-    session: SessionDep, user: ApiUser, commission_id: int, pillar: str, body: s.ProposalIn
+    session: SessionDep, user: ApiUser, commission_id: Id, pillar: str, body: s.ProposalIn
 ) -> s.ProposalOut:
     page = views.group_page(session, commission_id, pillar, user)
     proposal = proposals.create_proposal(
@@ -143,13 +145,13 @@ def create_proposal(
 
 
 @router.get("/proposals/{proposal_id}")
-def get_proposal(session: SessionDep, user: ApiUser, proposal_id: int) -> s.ProposalOut:
+def get_proposal(session: SessionDep, user: ApiUser, proposal_id: Id) -> s.ProposalOut:
     return _detail(session, user, proposal_id)
 
 
 @router.patch("/proposals/{proposal_id}")
 def edit_proposal(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ProposalIn
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ProposalIn
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     proposals.edit_proposal(session, acting, **body.model_dump())
@@ -157,7 +159,7 @@ def edit_proposal(
 
 
 @router.get("/proposals/{proposal_id}/revisions")
-def list_revisions(session: SessionDep, user: ApiUser, proposal_id: int) -> list[s.RevisionOut]:
+def list_revisions(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[s.RevisionOut]:
     page = views.proposal_page(session, proposal_id, user)
     return [
         s.RevisionOut(
@@ -177,9 +179,9 @@ def list_revisions(session: SessionDep, user: ApiUser, proposal_id: int) -> list
 def diff(
     session: SessionDep,
     user: ApiUser,
-    proposal_id: int,
-    from_: int = Query(alias="from"),
-    to: int = Query(),
+    proposal_id: Id,
+    from_: Annotated[Id, Query(alias="from")],
+    to: Id,
 ) -> list[s.DiffSegmentOut]:
     proposals.acting_on(session, proposal_id, user)
     texts = {
@@ -197,7 +199,7 @@ def diff(
 
 @router.post("/proposals/{proposal_id}/coauthors")
 def add_coauthor(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ParticipantRef
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ParticipantRef
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     proposals.add_coauthor(session, acting, body.participant_id)
@@ -206,7 +208,7 @@ def add_coauthor(
 
 @router.post("/proposals/{proposal_id}/sponsors")
 def invite_sponsor(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ParticipantRef
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ParticipantRef
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     proposals.invite_sponsor(session, acting, body.participant_id)
@@ -215,7 +217,7 @@ def invite_sponsor(
 
 @router.post("/proposals/{proposal_id}/sponsorship")
 def answer_sponsorship(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.SponsorshipAnswer
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.SponsorshipAnswer
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     proposals.respond_to_sponsorship(session, acting, accept=body.accept)
@@ -224,7 +226,7 @@ def answer_sponsorship(
 
 @router.post("/proposals/{proposal_id}/stage")
 def move_stage(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.StageAction
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.StageAction
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     if body.action == "open_vote":
@@ -238,7 +240,7 @@ def move_stage(
 
 
 @router.get("/proposals/{proposal_id}/arguments")
-def list_arguments(session: SessionDep, user: ApiUser, proposal_id: int) -> list[s.ArgumentOut]:
+def list_arguments(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[s.ArgumentOut]:
     page = views.proposal_page(session, proposal_id, user)
     out: list[s.ArgumentOut] = []
 
@@ -265,7 +267,7 @@ def list_arguments(session: SessionDep, user: ApiUser, proposal_id: int) -> list
 
 @router.post("/proposals/{proposal_id}/arguments", status_code=201)
 def post_argument(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.ArgumentIn
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ArgumentIn
 ) -> s.ArgumentOut:
     acting = proposals.acting_on(session, proposal_id, user)
     a = proposals.post_argument(
@@ -286,7 +288,7 @@ def post_argument(
 
 @router.post("/proposals/{proposal_id}/arguments/{argument_id}/hide", status_code=204)
 def hide_argument(
-    session: SessionDep, user: ApiUser, proposal_id: int, argument_id: int, body: s.HideIn
+    session: SessionDep, user: ApiUser, proposal_id: Id, argument_id: Id, body: s.HideIn
 ) -> Response:
     acting = proposals.acting_on(session, proposal_id, user)
     proposals.hide_argument(session, acting, argument_id, body.reason)
@@ -306,14 +308,14 @@ def _amendment_out(a: Amendment, people: dict[int, Participant]) -> s.AmendmentO
 
 
 @router.get("/proposals/{proposal_id}/amendments")
-def list_amendments(session: SessionDep, user: ApiUser, proposal_id: int) -> list[s.AmendmentOut]:
+def list_amendments(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[s.AmendmentOut]:
     page = views.proposal_page(session, proposal_id, user)
     return [_amendment_out(v.amendment, page.people) for v in page.amendments]
 
 
 @router.post("/proposals/{proposal_id}/amendments", status_code=201)
 def propose_amendment(
-    session: SessionDep, user: ApiUser, proposal_id: int, body: s.AmendmentIn
+    session: SessionDep, user: ApiUser, proposal_id: Id, body: s.AmendmentIn
 ) -> s.AmendmentOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     amendment = proposals.propose_amendment(
@@ -324,7 +326,7 @@ def propose_amendment(
 
 @router.post("/proposals/{proposal_id}/amendments/{amendment_id}/accept")
 def accept_amendment(
-    session: SessionDep, user: ApiUser, proposal_id: int, amendment_id: int
+    session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     proposals.accept_amendment(session, acting, amendment_id)
@@ -333,7 +335,7 @@ def accept_amendment(
 
 @router.post("/proposals/{proposal_id}/amendments/{amendment_id}/vote")
 def put_amendment_to_vote(
-    session: SessionDep, user: ApiUser, proposal_id: int, amendment_id: int
+    session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     voting.put_amendment_to_vote(session, acting, amendment_id)
@@ -342,7 +344,7 @@ def put_amendment_to_vote(
 
 @router.post("/proposals/{proposal_id}/amendments/{amendment_id}/withdraw", status_code=204)
 def withdraw_amendment(
-    session: SessionDep, user: ApiUser, proposal_id: int, amendment_id: int
+    session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> Response:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     proposals.withdraw_amendment(session, acting, amendment_id)
@@ -350,14 +352,14 @@ def withdraw_amendment(
 
 
 @router.get("/proposals/{proposal_id}/vote")
-def current_vote(session: SessionDep, user: ApiUser, proposal_id: int) -> s.VoteOut | None:
+def current_vote(session: SessionDep, user: ApiUser, proposal_id: Id) -> s.VoteOut | None:
     acting = proposals.acting_on(session, proposal_id, user)
     return _vote_out(views.vote_panel(session, acting))
 
 
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/ballots", status_code=201)
 def cast_ballot(
-    session: SessionDep, user: ApiUser, proposal_id: int, vote_id: int, body: s.BallotIn
+    session: SessionDep, user: ApiUser, proposal_id: Id, vote_id: Id, body: s.BallotIn
 ) -> s.BallotOut:
     acting = proposals.acting_for_ballot(session, proposal_id, user)
     vote = voting.cast_ballot(session, acting, vote_id, body.choice)
@@ -369,7 +371,7 @@ def cast_ballot(
 
 
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/close")
-def close_vote(session: SessionDep, user: ApiUser, proposal_id: int, vote_id: int) -> s.ProposalOut:
+def close_vote(session: SessionDep, user: ApiUser, proposal_id: Id, vote_id: Id) -> s.ProposalOut:
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     voting.close_vote(session, acting, vote_id)
     return _detail(session, user, proposal_id)
@@ -387,7 +389,7 @@ def _caucus_seat(
 
 @router.get("/commissions/{commission_id}/caucus/{pillar}")
 def read_caucus(
-    session: SessionDep, user: ApiUser, commission_id: int, pillar: str
+    session: SessionDep, user: ApiUser, commission_id: Id, pillar: str
 ) -> list[s.CaucusMessageOut]:
     """Your own delegation's room; the API never opens another delegation's room."""
     participant, _seat, group = _caucus_seat(session, user, commission_id, pillar)
@@ -406,7 +408,7 @@ def read_caucus(
 
 @router.post("/commissions/{commission_id}/caucus/{pillar}", status_code=201)
 def post_caucus(
-    session: SessionDep, user: ApiUser, commission_id: int, pillar: str, body: s.MessageIn
+    session: SessionDep, user: ApiUser, commission_id: Id, pillar: str, body: s.MessageIn
 ) -> s.CaucusMessageOut:
     participant, seat, group = _caucus_seat(session, user, commission_id, pillar)
     assert participant.delegation is not None

@@ -20,8 +20,9 @@ from app.commissions import service as commissions
 from app.commissions.models import Delegation
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, Invalid, NotAllowed, NotFound
-from app.forms import safe_next_url
+from app.forms import form_id, required_form_id, safe_next_url
 from app.i18n import gettext as _
+from app.ids import Id
 from app.proposals import rules, views
 from app.proposals import service as proposals
 from app.proposals.diff import change_counts, word_diff
@@ -118,7 +119,7 @@ def _deadline(minutes: str) -> Any:
 
 @router.get("/commissions/{commission_id}/groups/{pillar}", name="working_group")
 def working_group(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: int, pillar: str
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id, pillar: str
 ) -> Response:
     page = views.group_page(session, commission_id, pillar, user)
     return render(request, "proposals/group.html", {"page": page, "g": page.group})
@@ -129,7 +130,7 @@ def create_proposal(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     pillar: str,
     title: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
@@ -168,14 +169,14 @@ def create_proposal(
 
 @router.get("/proposals/{proposal_id}", name="proposal")
 def proposal_page(
-    request: Request, session: SessionDep, user: CurrentUser, proposal_id: int
+    request: Request, session: SessionDep, user: CurrentUser, proposal_id: Id
 ) -> Response:
     return show_proposal(request, session, user, proposal_id)
 
 
 @router.get("/proposals/{proposal_id}/edit", name="edit_proposal")
 def edit_page(
-    request: Request, session: SessionDep, user: CurrentUser, proposal_id: int
+    request: Request, session: SessionDep, user: CurrentUser, proposal_id: Id
 ) -> Response:
     acting = proposals.acting_on(session, proposal_id, user)
     if not rules.can_edit(acting.seat, acting.facts):
@@ -190,7 +191,7 @@ def edit_proposal(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
+    proposal_id: Id,
     title: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     rationale: Annotated[str, Form()] = "",
@@ -220,15 +221,17 @@ def add_coauthor(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    participant_id: Annotated[int, Form()],
+    proposal_id: Id,
+    participant_id: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
         request,
         session,
         user,
         proposal_id,
-        lambda a: proposals.add_coauthor(session, a, participant_id),
+        lambda a: proposals.add_coauthor(
+            session, a, required_form_id(participant_id, field="participant_id")
+        ),
         field_names={"participant_id": "participant_id"},
     )
 
@@ -238,15 +241,17 @@ def invite_sponsor(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    participant_id: Annotated[int, Form()],
+    proposal_id: Id,
+    participant_id: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
         request,
         session,
         user,
         proposal_id,
-        lambda a: proposals.invite_sponsor(session, a, participant_id),
+        lambda a: proposals.invite_sponsor(
+            session, a, required_form_id(participant_id, field="participant_id")
+        ),
         field_names={"participant_id": "participant_id"},
     )
 
@@ -256,7 +261,7 @@ def answer_sponsorship(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
+    proposal_id: Id,
     answer: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
@@ -273,7 +278,7 @@ def move_stage(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
+    proposal_id: Id,
     action: Annotated[str, Form()] = "",
     deadline_minutes: Annotated[str, Form()] = "",
     return_to: Annotated[str, Form()] = "",
@@ -292,8 +297,8 @@ def cast_ballot(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    vote_id: int,
+    proposal_id: Id,
+    vote_id: Id,
     choice: Annotated[str, Form()] = "",
 ) -> Response:
     # The same path as the API's ballot: one joined query, no lock on the proposal (the
@@ -313,8 +318,8 @@ def close_vote(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    vote_id: int,
+    proposal_id: Id,
+    vote_id: Id,
     return_to: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
@@ -332,10 +337,10 @@ def post_argument(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
+    proposal_id: Id,
     stance: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
-    parent_id: Annotated[int | None, Form()] = None,
+    parent_id: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
         request,
@@ -343,7 +348,11 @@ def post_argument(
         user,
         proposal_id,
         lambda a: proposals.post_argument(
-            session, a, stance=stance, body=body, parent_id=parent_id
+            session,
+            a,
+            stance=stance,
+            body=body,
+            parent_id=form_id(parent_id, field="parent_id"),
         ),
         field_names={"body": "body", "stance": "body", "parent_id": "body"},
         values={"stance": stance, "body": body},
@@ -355,8 +364,8 @@ def hide_argument(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    argument_id: int,
+    proposal_id: Id,
+    argument_id: Id,
     reason: Annotated[str, Form()] = "",
     return_to: Annotated[str, Form()] = "",
 ) -> Response:
@@ -375,7 +384,7 @@ def propose_amendment(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
+    proposal_id: Id,
     text: Annotated[str, Form()] = "",
     rationale: Annotated[str, Form()] = "",
 ) -> Response:
@@ -395,8 +404,8 @@ def decide_amendment(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    amendment_id: int,
+    proposal_id: Id,
+    amendment_id: Id,
     decision: str,
 ) -> Response:
     decisions: dict[str, Callable[[proposals.Acting], object]] = {
@@ -414,9 +423,9 @@ def diff_page(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    proposal_id: int,
-    from_: Annotated[int, Query(alias="from")] = 1,
-    to: int | None = None,
+    proposal_id: Id,
+    from_: Annotated[Id, Query(alias="from")] = 1,
+    to: Id | None = None,
 ) -> Response:
     acting = proposals.acting_on(session, proposal_id, user)
     revisions = {
@@ -485,7 +494,7 @@ def caucus_room(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     pillar: str,
     delegation: str | None = None,
 ) -> Response:
@@ -498,7 +507,7 @@ def post_in_caucus(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    commission_id: int,
+    commission_id: Id,
     pillar: str,
     body: Annotated[str, Form()] = "",
 ) -> Response:

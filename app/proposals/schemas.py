@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.ids import Id
+
 
 class ProposalIn(BaseModel):
     title: str = Field(max_length=200)
@@ -15,7 +17,7 @@ class ProposalIn(BaseModel):
 
 
 class ParticipantRef(BaseModel):
-    participant_id: int
+    participant_id: Id
 
 
 class SponsorshipAnswer(BaseModel):
@@ -30,7 +32,7 @@ class StageAction(BaseModel):
 class ArgumentIn(BaseModel):
     stance: Literal["support", "oppose", "question", "note"]
     body: str = Field(max_length=10_000)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class HideIn(BaseModel):

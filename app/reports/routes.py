@@ -16,6 +16,7 @@ from app.commissions.rules import Viewer
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
+from app.ids import Id
 from app.reports import charts, rules, service
 from app.web import render
 
@@ -63,7 +64,7 @@ def report_charts(report: service.Report, show_people: bool) -> dict[str, charts
 
 @router.get("/commissions/{commission_id}/report", name="report")
 def report_page(
-    request: Request, session: SessionDep, user: OptionalUser, commission_id: int
+    request: Request, session: SessionDep, user: OptionalUser, commission_id: Id
 ) -> Response:
     commission, _me, viewer = _readable_report(session, commission_id, user)
     report = service.load_report(session, commission, viewer)
@@ -82,7 +83,7 @@ def report_page(
 
 
 @router.get("/commissions/{commission_id}/report/participation.csv", name="participation_csv")
-def participation_csv(session: SessionDep, user: OptionalUser, commission_id: int) -> Response:
+def participation_csv(session: SessionDep, user: OptionalUser, commission_id: Id) -> Response:
     commission, _me, viewer = _readable_report(session, commission_id, user)
     if not rules.can_export_participation(viewer):
         raise NotAllowed(_("The participation export is for the commission's instructors."))
@@ -100,7 +101,7 @@ def participation_csv(session: SessionDep, user: OptionalUser, commission_id: in
 def report_sharing(
     session: SessionDep,
     user: OptionalUser,
-    commission_id: int,
+    commission_id: Id,
     shared: Annotated[bool, Form()] = False,
 ) -> Response:
     commission, me, viewer = _readable_report(session, commission_id, user)

@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
 from app.forms import FormFields
 from app.i18n import gettext as _
+from app.ids import Id
 from app.instructor.routes import instructor_home_page
 from app.scenarios import service
 from app.scenarios.models import Scenario
@@ -68,13 +69,13 @@ def _page(
 
 @router.get("/scenarios/{scenario_id}", name="scenario")
 def scenario_page(
-    request: Request, session: SessionDep, user: CurrentUser, scenario_id: int
+    request: Request, session: SessionDep, user: CurrentUser, scenario_id: Id
 ) -> Response:
     return _page(request, session, _readable(session, scenario_id, user), user)
 
 
 @router.get("/scenarios/{scenario_id}/export", name="export_scenario")
-def export(session: SessionDep, user: CurrentUser, scenario_id: int) -> Response:
+def export(session: SessionDep, user: CurrentUser, scenario_id: Id) -> Response:
     scenario = _readable(session, scenario_id, user)
     text = service.dump_scenario_file(service.scenario_to_file(scenario))
     return Response(
@@ -85,7 +86,7 @@ def export(session: SessionDep, user: CurrentUser, scenario_id: int) -> Response
 
 
 @router.post("/scenarios/{scenario_id}/clone")
-def clone(session: SessionDep, user: CurrentUser, scenario_id: int) -> Response:
+def clone(session: SessionDep, user: CurrentUser, scenario_id: Id) -> Response:
     copy = service.clone_scenario(session, _readable(session, scenario_id, user), user)
     return RedirectResponse(f"/scenarios/{copy.id}", status_code=303)
 
@@ -126,7 +127,7 @@ def replace_file(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    scenario_id: int,
+    scenario_id: Id,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     scenario = _editable(session, scenario_id, user)
@@ -147,7 +148,7 @@ def edit_basics(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    scenario_id: int,
+    scenario_id: Id,
     title: Annotated[str, Form()] = "",
     summary: Annotated[str, Form()] = "",
     public_briefing: Annotated[str, Form()] = "",
@@ -177,8 +178,8 @@ def edit_brief(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    scenario_id: int,
-    brief_id: int,
+    scenario_id: Id,
+    brief_id: Id,
     title: Annotated[str, Form()] = "",
     summary: Annotated[str, Form()] = "",
     goals: Annotated[str, Form()] = "",
@@ -218,9 +219,9 @@ def edit_part(
     session: SessionDep,
     user: CurrentUser,
     form: FormFields,
-    scenario_id: int,
+    scenario_id: Id,
     part: str,
-    item_id: int,
+    item_id: Id,
 ) -> Response:
     """One working group, delegation, sector or inject, from its own form."""
     if part not in service.EDITABLE_PARTS:

@@ -579,3 +579,24 @@ def test_a_refused_form_leaves_the_pages_own_address_to_reload(people: Open) -> 
     assert response.status == 200
     expect(author.get_by_role("region", name="Draft a proposal")).to_be_visible()
     expect(author.get_by_role("navigation", name="Main")).to_contain_text("Riley Chen")
+
+
+def test_a_message_pasted_with_a_nul_character_comes_back_without_it(people: Open) -> None:
+    """A NUL (U+0000), which PostgreSQL cannot store, is refused at the edge (app/edge.py):
+    the room is drawn again with the text in its box, the NUL taken out, and says why; the
+    address stays the room's, and sent again the message goes through."""
+    writer = people("us-cyber")
+    room = f"{COMMISSION}/caucus/cybersecurity"
+    writer.goto(room)
+    message = unique("Pasted from a PDF:")
+    box = writer.get_by_label("Message to your delegation")
+    box.fill(message + "\x00 the grid clause")
+    writer.get_by_role("button", name="Send").click()
+    expect(writer.locator(".refused-text")).to_contain_text("NUL character")
+    expect(box).to_have_value(message + " the grid clause")
+    assert writer.url.endswith(room), writer.url
+    settle(writer)
+    check_accessibility(writer, "refused-text")
+    writer.get_by_role("button", name="Send").click()
+    expect(writer.locator(".caucus-feed")).to_contain_text(message + " the grid clause")
+    expect(writer.locator(".refused-text")).to_have_count(0)

@@ -98,7 +98,9 @@ def test_bad_input_gets_a_json_error_that_names_the_field(
     ]:
         response = client.request(method, path, json=payload, headers=prof)
         assert response.status_code == 422, (path, payload, response.text)
-        assert response.json()["field"] == field, (path, payload)
+        body = response.json()  # a rule's refusal names its field; a value past the schema's
+        named = [body["field"]] if "field" in body else [e["field"] for e in body["errors"]]
+        assert named == [field], (path, payload)
     response = client.post(f"{url}/arm", json={"trigger": "manual"}, headers=prof)
     assert response.status_code == 422
     db.refresh(port)

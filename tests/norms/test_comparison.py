@@ -75,7 +75,7 @@ def test_nothing_to_compare_is_not_found(client: TestClient, db: Session, cast: 
     assert cast.commission.charter_visibility == "private"
     assert client.get(f"/scenarios/{cast.commission.scenario_id}/comparison").status_code == 404
     assert client.get("/scenarios/999999/comparison").status_code == 404
-    assert client.get("/scenarios/x/comparison").status_code == 400
+    assert client.get("/scenarios/x/comparison").status_code == 404  # no id: nothing there
 
 
 def test_the_comparison_asks_the_same_number_of_queries_for_more_norms(
