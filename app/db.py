@@ -1,9 +1,10 @@
 """The engine, one session per request, and the single commit point.
 
-SQLite runs in WAL mode with foreign keys on and a busy timeout. Requests that may
-write begin their transaction with `BEGIN IMMEDIATE`: a deferred transaction that
-reads and then writes fails with SQLITE_BUSY under concurrency however long the
-timeout, because SQLite cannot upgrade its read lock while another writer waits.
+SQLite runs in WAL mode with foreign keys on, a busy timeout and `secure_delete` (deleted
+content is zeroed in the file, which app.voting.scrub relies on to erase sealed ballots).
+Requests that may write begin their transaction with `BEGIN IMMEDIATE`: a deferred
+transaction that reads and then writes fails with SQLITE_BUSY under concurrency however long
+the timeout, because SQLite cannot upgrade its read lock while another writer waits.
 
 When the database is away (restarting, unreachable, or on SQLite locked past the busy
 timeout) `unavailable()` says so, and the app answers 503 instead of 500 (app.main). A
@@ -90,6 +91,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows and freed pages are overwritten with zeros, not left in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

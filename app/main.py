@@ -26,7 +26,7 @@ from app.api import router as api_router
 from app.archive import routes as archive_routes
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
-from app.db import session_scope, unavailable
+from app.db import get_engine, session_scope, unavailable
 from app.edge import RefuseUnstorableText
 from app.errors import DomainError
 from app.gate import RequestGate
@@ -46,6 +46,7 @@ from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
+from app.voting import scrub
 from app.voting import service as voting
 from app.web import RequestContextMiddleware, render, verify_csrf
 
@@ -199,17 +200,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def close_votes_at_their_deadline(every_seconds: float = 5.0) -> None:
-    """Votes close at their deadline, scheduled and idle injects go out; every app process
-    sweeps, the row locks decide."""
+    """Votes close at their deadline, scheduled and idle injects go out, closed secret votes
+    whose scrub was put off are scrubbed; every app process sweeps, the row locks decide."""
 
     def sweep() -> None:
         # Look first without the write lock: on SQLite most sweeps then cost one cheap read.
         with session_scope(write=False) as session:
-            if not (voting.overdue_vote_ids(session) or injects.due_inject_ids(session)):
-                return
-        with session_scope() as session:
-            voting.close_overdue_votes(session)
-            injects.publish_due(session)
+            due = bool(voting.overdue_vote_ids(session) or injects.due_inject_ids(session))
+            unscrubbed = bool(scrub.pending(session))
+        if due:
+            with session_scope() as session:
+                voting.close_overdue_votes(session)
+                injects.publish_due(session)
+        if unscrubbed:
+            scrub.scrub(get_engine(get_settings().database_url))
 
     while True:
         await asyncio.sleep(every_seconds)

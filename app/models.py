@@ -32,7 +32,13 @@ from app.scenarios.models import (
     ScenarioSector,
     ScenarioWorkingGroup,
 )
-from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
+from app.voting.models import (
+    BallotReceipt,
+    RollCallBallot,
+    SealedBallot,
+    SecretBallotCount,
+    Vote,
+)
 
 
 def install_model_events() -> None:
@@ -69,6 +75,7 @@ __all__ = [
     "ScenarioRoleBrief",
     "ScenarioSector",
     "ScenarioWorkingGroup",
+    "SealedBallot",
     "SecretBallotCount",
     "Sector",
     "SignInThrottle",

@@ -10,18 +10,28 @@ from sqlalchemy.orm import Session
 from app.db import writing
 from app.norms.models import Norm
 from app.proposals.models import Argument, Proposal, Revision
-from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
+from app.voting.models import (
+    BallotReceipt,
+    RollCallBallot,
+    SealedBallot,
+    SecretBallotCount,
+    Vote,
+)
 from tests.conftest import Cast, is_postgres
 
 sqlite_only = pytest.mark.skipif(is_postgres(), reason="SQLite connection settings")
 
 
 @sqlite_only
-def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(engine: Engine) -> None:
+def test_sqlite_runs_in_wal_with_foreign_keys_busy_timeout_and_secure_delete(
+    engine: Engine,
+) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        # Deleted content (a closed vote's sealed ballots) is zeroed, not left in the file.
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
 
 
 @sqlite_only
@@ -126,15 +136,29 @@ def test_one_roll_call_ballot_per_voter_and_choices_are_closed(db: Session, cast
         db.flush()
 
 
-def test_secret_ballots_exist_only_as_counts(db: Session, cast: Cast) -> None:
-    """No table that holds a secret choice has a column that could name or order a voter."""
+def test_secret_ballots_exist_only_as_counts_and_sealed_ballots(db: Session, cast: Cast) -> None:
+    """No table that holds a secret choice has a column that could name or time a voter, and a
+    sealed ballot has one length whatever it holds."""
     columns = {c.name for c in SecretBallotCount.__table__.columns}
     assert columns == {"vote_id", "delegation_id", "choice", "count"}
+    assert {c.name for c in SealedBallot.__table__.columns} == {
+        "id",
+        "vote_id",
+        "delegation_id",
+        "sealed",
+    }
     vote = open_vote(db, cast, proposal(db, cast), ballot_type="secret")
     with pytest.raises(IntegrityError), db.begin_nested():
         db.add(
             SecretBallotCount(
                 vote_id=vote.id, delegation_id=cast.delegations["US"].id, choice="yes", count=-1
+            )
+        )
+        db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(
+            SealedBallot(
+                vote_id=vote.id, delegation_id=cast.delegations["US"].id, sealed=b"yes" * 10
             )
         )
         db.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -134,6 +135,12 @@ def _table_queries(commission: Commission) -> dict[str, tuple[Select[Any], type[
     delegations = select(Delegation.id).where(Delegation.commission_id == cid)
     proposals = select(Proposal.id).where(Proposal.commission_id == cid)
     votes = select(Vote.id).where(Vote.proposal_id.in_(proposals))
+    # An open secret vote's ballots are sealed to this server's key and not counted yet: the
+    # file holds the vote but neither its receipts nor counters (see export_commission).
+    counted = select(Vote.id).where(
+        Vote.proposal_id.in_(proposals),
+        or_(Vote.ballot_type != "secret", Vote.closed_at.is_not(None)),
+    )
     return {
         # Only the columns the file keeps: a password hash is never even read.
         "users": (
@@ -211,7 +218,7 @@ def _table_queries(commission: Commission) -> dict[str, tuple[Select[Any], type[
         ),
         "ballot_receipts": (
             select(BallotReceipt)
-            .where(BallotReceipt.vote_id.in_(votes))
+            .where(BallotReceipt.vote_id.in_(counted))
             .order_by(BallotReceipt.id),
             BallotReceiptRow,
         ),
@@ -223,7 +230,7 @@ def _table_queries(commission: Commission) -> dict[str, tuple[Select[Any], type[
         ),
         "secret_ballot_counts": (
             select(SecretBallotCount)
-            .where(SecretBallotCount.vote_id.in_(votes))
+            .where(SecretBallotCount.vote_id.in_(counted))
             .order_by(
                 SecretBallotCount.vote_id, SecretBallotCount.delegation_id, SecretBallotCount.choice
             ),
@@ -339,9 +346,11 @@ def export_commission(
     private drafts too only with `include_drafts` (to move a whole installation, losing
     nothing). A proposal left out takes with it every row about it (see _without_proposals).
 
-    Accounts go without password hashes, sessions, tokens or sign-in attempts. Secret votes
-    go as their receipts and per-delegation counters only: the database holds no secret
-    ballot, so neither does the file.
+    Accounts go without password hashes, sessions, tokens or sign-in attempts. A closed
+    secret vote goes as its receipts and per-delegation counters only. An open secret vote
+    goes without receipts or counters: its ballots are sealed under this server's key, which
+    another installation does not hold, and counting them into the file would be the running
+    tally nobody may see. Imported, it is open with no ballots, and its voters vote again.
     """
     if reader is not None and include_drafts:
         raise ValueError("include_drafts is the operator's choice; a reader's archive has theirs")
@@ -462,11 +471,38 @@ def _reference_problems(archive: Archive) -> list[str]:
             if ballot_types.get(ballot.vote_id, wanted) != wanted:
                 where = f"{table}.{i}.vote_id"
                 problems.append(_(refusal, field=where, vote=ballot.vote_id))
+    problems += _open_secret_vote_problems(archive)
     for i, entry in enumerate(archive.activities):
         for key, target in ACTIVITY_DATA_REFERENCES.items():
             value = entry.data.get(key)
             if is_row_id(value) and value not in ids[target]:
                 problems.append(_missing_row(f"activities.{i}.data.{key}", target, value))
+    return problems
+
+
+def _open_secret_vote_problems(archive: Archive) -> list[str]:
+    """An open secret vote holds as many counted ballots as receipts: none, as exported now,
+    or the counters of an archive written before ballots were sealed. A receipt without its
+    ballot would be a voter whose ballot can never be counted here."""
+    problems = []
+    receipts = Counter(r.vote_id for r in archive.ballot_receipts)
+    counted = Counter[int]()
+    for row in archive.secret_ballot_counts:
+        counted[row.vote_id] += row.count
+    for i, vote in enumerate(archive.votes):
+        open_secret = vote.ballot_type == "secret" and vote.closed_at is None
+        if open_secret and receipts[vote.id] != counted[vote.id]:
+            problems.append(
+                _(
+                    "votes.%(index)s: the open secret vote %(vote)s has %(receipts)s"
+                    " receipts but %(ballots)s counted ballots; its sealed ballots cannot"
+                    " be carried to another server",
+                    index=i,
+                    vote=vote.id,
+                    receipts=receipts[vote.id],
+                    ballots=counted[vote.id],
+                )
+            )
     return problems
 
 

@@ -100,18 +100,20 @@ def _announcement(page: views.ProposalPage, parts: set[str]) -> str:
     if "stage" in parts:
         return _("The proposal is now at stage: %(stage)s.", stage=page.proposal.stage)
     if "vote" in parts and panel is not None:
-        if panel.standing.show_counts:
+        result = panel.standing.result
+        if result is not None and panel.standing.show_counts:
             return _(
                 "Tally: %(yes)s yes, %(no)s no, %(abstain)s abstain. %(summary)s",
-                yes=panel.standing.result.yes,
-                no=panel.standing.result.no,
-                abstain=panel.standing.result.abstain,
-                summary=panel.standing.result.summary,
+                yes=result.yes,
+                no=result.no,
+                abstain=result.abstain,
+                summary=result.summary,
             )
+        # Turnout only: hidden running tallies, and open secret votes (nothing is counted).
         return _(
             "%(cast)s of %(eligible)s have voted.",
-            cast=panel.standing.result.cast,
-            eligible=panel.standing.result.eligible,
+            cast=panel.standing.cast,
+            eligible=panel.standing.eligible,
         )
     return ""
 

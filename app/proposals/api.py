@@ -41,7 +41,8 @@ def _vote_out(panel: views.VotePanel | None) -> s.VoteOut | None:
     if panel is None:
         return None
     st, vote = panel.standing, panel.standing.vote
-    shown = st.show_counts
+    # Hidden running tallies, and every open secret vote (counted only when it closes).
+    shown = st.result if st.show_counts else None
     return s.VoteOut(
         id=vote.id,
         amendment_id=vote.amendment_id,
@@ -53,9 +54,9 @@ def _vote_out(panel: views.VotePanel | None) -> s.VoteOut | None:
         opened_at=vote.opened_at,
         deadline=vote.deadline,
         closed_at=vote.closed_at,
-        eligible=st.result.eligible,
-        cast=st.result.cast,
-        counts_hidden=not shown,
+        eligible=st.eligible,
+        cast=st.cast,
+        counts_hidden=shown is None,
         by_delegation=[
             s.DelegationTallyOut(
                 delegation=c.code,
@@ -68,10 +69,10 @@ def _vote_out(panel: views.VotePanel | None) -> s.VoteOut | None:
             for c in st.counts
             if c.is_member
         ],
-        adopted=st.result.adopted if shown else None,
-        final=st.result.final,
-        summary=st.result.summary if shown else None,
-        explanation=st.result.explanation if shown else None,
+        adopted=shown.adopted if shown else None,
+        final=vote.closed_at is not None,
+        summary=shown.summary if shown else None,
+        explanation=shown.explanation if shown else None,
         you_voted=panel.has_voted,
         your_choice=panel.my_choice,
     )

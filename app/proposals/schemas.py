@@ -103,6 +103,8 @@ class VoteOut(BaseModel):
     closed_at: datetime | None
     eligible: int
     cast: int
+    # No yes/no/abstain, adopted or summary until the vote closes: when the group hides running
+    # tallies, and always for a secret ballot (nothing is counted before the close).
     counts_hidden: bool
     by_delegation: list[DelegationTallyOut]
     adopted: bool | None

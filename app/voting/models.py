@@ -4,9 +4,13 @@ A vote is one decision put to a working group: a proposal in a round, or an amen
 The rules in force are copied onto it when it opens, so the tally never changes meaning.
 
 Who voted (a receipt) and what was voted are kept apart. A roll-call ballot names its
-voter. A secret ballot is not stored as a row at all: it only increments a counter per
-delegation and choice, created when the vote opens, so no column, key or row order in
-the database (or in a dump of it) links a receipt to a choice.
+voter. A secret ballot is written, with its receipt, as a sealed ballot: the choice encrypted
+under a key derived from the server's SECRET_KEY (app.voting.sealing), with no voter and no
+time. Nothing is counted while the vote is open. Closing it opens the sealed ballots, writes
+one counter per delegation and choice and deletes the sealed ballots, in one transaction;
+then the database files are scrubbed of their old bytes (app.voting.scrub). So the choice is
+never in the clear in the voter's transaction, and after the scrub only the counts remain.
+docs/secret-ballots.md states what this protects against and what it does not.
 """
 
 from __future__ import annotations
@@ -14,11 +18,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, one_of, utcnow
 from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, CHOICES, VOTING_RULES
+from app.voting.sealing import SEALED_BYTES
 
 
 class Vote(Base):
@@ -76,6 +91,9 @@ class Vote(Base):
     adopted: Mapped[bool | None]
     # The final tally by delegation and its explanation, written once when the vote closes.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A secret vote closed, whose sealed ballots may still linger in the database's files
+    # (SQLite's WAL, PostgreSQL's dead tuples) until app.voting.scrub has run.
+    scrub_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class BallotReceipt(Base):
@@ -116,8 +134,25 @@ class RollCallBallot(Base):
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SealedBallot(Base):
+    """A secret ballot of an open vote: the choice sealed, and nothing about who or when.
+
+    Written with the voter's receipt, deleted when the vote closes and its ballots are counted.
+    Every row is SEALED_BYTES long, whatever it holds.
+    """
+
+    __tablename__ = "sealed_ballots"
+    __table_args__ = (CheckConstraint(f"length(sealed) = {SEALED_BYTES}", name="sealed_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id", ondelete="CASCADE"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary(SEALED_BYTES))
+
+
 class SecretBallotCount(Base):
-    """How many secret ballots of one delegation chose one option; no ballot rows exist."""
+    """How many secret ballots of one delegation chose one option, written when the vote
+    closes (all of a vote's rows at once, in one fixed order); no ballot rows remain."""
 
     __tablename__ = "secret_ballot_counts"
     __table_args__ = (

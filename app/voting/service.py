@@ -4,15 +4,21 @@ Concurrency: casting a ballot takes a shared lock on the vote row and closing ta
 exclusive one (PostgreSQL), so no ballot lands in a vote after its result is written;
 on SQLite every writing transaction begins IMMEDIATE, which serializes them anyway.
 One ballot per voter is the database's unique constraint on receipts, not a check here.
+
+A secret ballot is written as a sealed ballot with its receipt, and nothing is counted until
+the vote closes: then its sealed ballots are opened, counted and deleted in the closing
+transaction, and the database files are scrubbed once it commits (app.voting.scrub).
 """
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.activity.service import record
 from app.commissions.models import Delegation, Participant, WorkingGroup, WorkingGroupMembership
+from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
@@ -30,9 +37,16 @@ from app.proposals import service as proposals
 from app.proposals.models import Amendment, Proposal
 from app.proposals.rules import Seat
 from app.proposals.service import Acting
-from app.voting import rules
-from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
+from app.voting import rules, scrub, sealing
+from app.voting.models import BallotReceipt, RollCallBallot, SealedBallot, SecretBallotCount, Vote
 from app.voting.rules import DelegationCount, TallyResult, VoteRule
+
+logger = logging.getLogger(__name__)
+
+
+class UnreadableBallots(Conflict):
+    """A closing vote's sealed ballots do not open with this server's key: the vote is not
+    counted (a silent miscount would be worse) and stays open."""
 
 
 def _new_vote(
@@ -63,20 +77,6 @@ def _new_vote(
             session.flush()
     except IntegrityError as error:
         raise Conflict(_("A vote on this is open or was held already.")) from error
-    if vote.ballot_type == "secret":
-        # Every counter exists from the start, so row order says nothing about who voted when.
-        delegation_ids = session.scalars(
-            select(Delegation.id).where(
-                Delegation.commission_id == acting.proposal.commission_id,
-                Delegation.status == "member",
-            )
-        ).all()
-        session.add_all(
-            SecretBallotCount(vote_id=vote.id, delegation_id=d, choice=c, count=0)
-            for d in delegation_ids
-            for c in rules.CHOICES
-        )
-        session.flush()
     return vote
 
 
@@ -199,15 +199,14 @@ def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> 
             raise Conflict(_("Your delegation has voted already."))
         raise Conflict(_("You have voted already; a ballot cannot be changed."))
     if vote.ballot_type == "secret":
-        session.execute(
-            update(SecretBallotCount)
-            .where(
-                SecretBallotCount.vote_id == vote.id,
-                SecretBallotCount.delegation_id == delegation_id,
-                SecretBallotCount.choice == choice,
+        # Sealed under a key the database does not hold, committed with the receipt (nothing
+        # acknowledged is lost), counted only when the vote closes.
+        session.add(
+            SealedBallot(
+                vote_id=vote.id,
+                delegation_id=delegation_id,
+                sealed=sealing.seal(get_settings().secret_key, vote.id, delegation_id, choice),
             )
-            .values(count=SecretBallotCount.count + 1)
-            .execution_options(synchronize_session=False)
         )
     else:
         session.add(
@@ -239,22 +238,30 @@ def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> 
 
 @dataclass
 class Standing:
-    """A vote's tally as it stands, with what each reader may be shown."""
+    """A vote's tally as it stands, with what each reader may be shown.
+
+    An open secret vote has no tally at all (`result` is None): its ballots are sealed until
+    it closes, so only the turnout (`cast` of `eligible`, per delegation in `counts`, whose
+    choices read zero) is known, to everyone alike.
+    """
 
     vote: Vote
-    result: TallyResult
+    result: TallyResult | None
     counts: list[DelegationCount]
+    cast: int
+    eligible: int
 
     @property
     def everyone_voted(self) -> bool:
         """An open vote with every eligible ballot in: the chair may close it now."""
-        return self.vote.closed_at is None and rules.everyone_has_voted(
-            self.result.cast, self.result.eligible
-        )
+        return self.vote.closed_at is None and rules.everyone_has_voted(self.cast, self.eligible)
 
     @property
     def show_counts(self) -> bool:
-        """Running tallies can be hidden until the vote closes (against bandwagon voting)."""
+        """Running tallies can be hidden until the vote closes (against bandwagon voting);
+        a secret ballot has none to show."""
+        if self.result is None:
+            return False
         return self.vote.closed_at is not None or not self.vote.hide_running_tally
 
 
@@ -272,6 +279,16 @@ def voter_seats(session: Session, commission_id: int, group_id: int) -> list[Sea
         .where(Participant.commission_id == commission_id, Participant.role == "delegate")
     ).all()
     return [proposals.seat_from(p, d, m) for p, d, m in rows]
+
+
+def _turnout_by_delegation(session: Session, vote: Vote) -> dict[int, int]:
+    """Receipts per delegation: who voted is all an open secret vote can say."""
+    rows = session.execute(
+        select(BallotReceipt.delegation_id, func.count())
+        .where(BallotReceipt.vote_id == vote.id)
+        .group_by(BallotReceipt.delegation_id)
+    ).all()
+    return {int(d): int(n) for d, n in rows}
 
 
 def _choices_by_delegation(session: Session, vote: Vote) -> dict[int, dict[str, int]]:
@@ -294,11 +311,18 @@ def _choices_by_delegation(session: Session, vote: Vote) -> dict[int, dict[str, 
 
 
 def standing(
-    session: Session, vote: Vote, commission_id: int, group_id: int, *, final: bool | None = None
+    session: Session,
+    vote: Vote,
+    commission_id: int,
+    group_id: int,
+    *,
+    final: bool | None = None,
+    choices: dict[int, dict[str, int]] | None = None,
 ) -> Standing:
     """The tally in three queries, whatever the number of voters.
 
-    `final` defaults to whether the vote has closed; closing asks for the final wording first.
+    `final` defaults to whether the vote has closed; closing asks for the final wording first,
+    with the `choices` it has just counted when the vote is secret.
     """
     delegations = session.scalars(
         select(Delegation)
@@ -308,7 +332,28 @@ def standing(
     eligible = rules.eligible_by_delegation(
         voter_seats(session, commission_id, group_id), vote.ballot_unit
     )
-    choices = _choices_by_delegation(session, vote)
+    sealed = choices is None and vote.ballot_type == "secret" and vote.closed_at is None
+    if sealed:
+        turnout = _turnout_by_delegation(session, vote)
+        counts = [
+            DelegationCount(
+                code=d.code,
+                name=d.name,
+                is_member=d.status == "member",
+                eligible=max(eligible.get(d.id, 0), turnout.get(d.id, 0)),
+            )
+            for d in delegations
+        ]
+        members = [d for d in delegations if d.status == "member"]
+        return Standing(
+            vote=vote,
+            result=None,
+            counts=counts,
+            cast=sum(turnout.get(d.id, 0) for d in members),
+            eligible=sum(c.eligible for c in counts if c.is_member),
+        )
+    if choices is None:
+        choices = _choices_by_delegation(session, vote)
     counts = []
     for d in delegations:
         cast = choices.get(d.id, {})
@@ -329,7 +374,9 @@ def standing(
     result = rules.decide(
         rule, counts, final=vote.closed_at is not None if final is None else final
     )
-    return Standing(vote=vote, result=result, counts=counts)
+    return Standing(
+        vote=vote, result=result, counts=counts, cast=result.cast, eligible=result.eligible
+    )
 
 
 def has_voted(session: Session, vote: Vote, participant_id: int) -> bool:
@@ -361,6 +408,7 @@ def _next_norm_number(session: Session, group: WorkingGroup) -> int:
 
 
 def _result_record(final: Standing) -> dict[str, Any]:
+    assert final.result is not None
     return {
         "adopted": final.result.adopted,
         "quorum_met": final.result.quorum_met,
@@ -394,11 +442,71 @@ def close_vote(session: Session, acting: Acting, vote_id: int) -> Standing:
     return decide_vote(session, acting.proposal, acting.group, vote, actor_id=acting.participant.id)
 
 
+def count_sealed_ballots(
+    session: Session, vote: Vote, commission_id: int
+) -> dict[int, dict[str, int]]:
+    """Open a closing secret vote's sealed ballots, write its counters and delete the ballots.
+
+    The counters are all written now, one per member delegation (and any other that has
+    ballots) and choice, zeros included, in one fixed order (delegation id, then choice): so
+    neither their transaction nor their physical order has anything to do with who voted when.
+    A ballot that does not open raises UnreadableBallots before anything is written.
+    """
+    secret_key = get_settings().secret_key
+    tally: dict[int, Counter[str]] = {}
+    # A vote opened before ballots were sealed (migration 0007) kept its first ballots as counters.
+    for delegation_id, choice, count in session.execute(
+        select(
+            SecretBallotCount.delegation_id, SecretBallotCount.choice, SecretBallotCount.count
+        ).where(SecretBallotCount.vote_id == vote.id)
+    ):
+        tally.setdefault(delegation_id, Counter())[choice] += count
+    for delegation_id, sealed in session.execute(
+        select(SealedBallot.delegation_id, SealedBallot.sealed).where(
+            SealedBallot.vote_id == vote.id
+        )
+    ):
+        try:
+            choice = sealing.unseal(secret_key, vote.id, delegation_id, bytes(sealed))
+        except sealing.UnsealableBallot as error:
+            raise UnreadableBallots(
+                _(
+                    "The sealed ballots of this vote do not open with this server's key "
+                    "(SECRET_KEY), so they cannot be counted and the vote stays open. Start the "
+                    "server with the key they were cast under, then close the vote again."
+                )
+            ) from error
+        tally.setdefault(delegation_id, Counter())[choice] += 1
+    members = session.scalars(
+        select(Delegation.id).where(
+            Delegation.commission_id == commission_id, Delegation.status == "member"
+        )
+    ).all()
+    session.execute(delete(SecretBallotCount).where(SecretBallotCount.vote_id == vote.id))
+    session.execute(delete(SealedBallot).where(SealedBallot.vote_id == vote.id))
+    rows = [
+        {"vote_id": vote.id, "delegation_id": d, "choice": c, "count": tally.get(d, Counter())[c]}
+        for d in sorted({*members, *tally})
+        for c in rules.CHOICES
+    ]
+    if rows:
+        session.execute(insert(SecretBallotCount), rows)
+    vote.scrub_pending = True
+    scrub.after_commit(session)
+    return {d: dict(counts) for d, counts in tally.items()}
+
+
 def decide_vote(
     session: Session, proposal: Proposal, group: WorkingGroup, vote: Vote, *, actor_id: int | None
 ) -> Standing:
     """Write the final result of a locked, open vote and carry it out."""
-    final = standing(session, vote, proposal.commission_id, group.id, final=True)
+    choices = (
+        count_sealed_ballots(session, vote, proposal.commission_id)
+        if vote.ballot_type == "secret"
+        else None
+    )
+    final = standing(session, vote, proposal.commission_id, group.id, final=True, choices=choices)
+    assert final.result is not None  # counted: a closing vote is never sealed
     vote.closed_at, vote.adopted, vote.result = (
         utcnow(),
         final.result.adopted,
@@ -444,7 +552,8 @@ def overdue_vote_ids(session: Session) -> list[int]:
 def close_overdue_votes(session: Session) -> int:
     """Close every open vote whose deadline has passed; returns how many were closed.
 
-    Safe to run from several app processes at once: each vote is locked and re-checked.
+    Safe to run from several app processes at once: each vote is locked and re-checked. A
+    secret vote whose ballots do not open stays open (and is logged) without holding up the rest.
     """
     closed = 0
     for vote_id in overdue_vote_ids(session):
@@ -452,7 +561,12 @@ def close_overdue_votes(session: Session) -> int:
         if vote is None or vote.closed_at is not None:
             continue
         proposal = proposals.load_proposal(session, vote.proposal_id)
-        decide_vote(session, proposal, proposal.working_group, vote, actor_id=None)
+        try:
+            with session.begin_nested():
+                decide_vote(session, proposal, proposal.working_group, vote, actor_id=None)
+        except UnreadableBallots:
+            logger.exception("vote %s is past its deadline but its ballots do not open", vote_id)
+            continue
         closed += 1
     return closed
 

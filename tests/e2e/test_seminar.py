@@ -261,6 +261,9 @@ def test_a_whole_seminar_from_roster_to_registry(room: Room, tmp_path: Path) -> 
         ballot(page, sid, "Yes")
     expect(vote_panel(us, sid)).to_contain_text("Your choice is not stored with your name")
     prof.goto(f"/proposals/{sid}")
+    # Sealed until the close: the instructor too sees the turnout, never a tally.
+    expect(vote_panel(prof, sid)).to_contain_text("stay sealed until the vote closes")
+    expect(vote_panel(prof, sid).locator(".tally-row")).to_have_count(0)
     prof.get_by_role("button", name="Close the vote").click()
     expect(prof.locator(".stage-line .badge")).to_have_text("Adopted")
     settle(prof)
@@ -269,7 +272,10 @@ def test_a_whole_seminar_from_roster_to_registry(room: Room, tmp_path: Path) -> 
     prof.goto(f"{console}/conclude")
     prof.get_by_label("Everyone, in the public registry of norms").check()
     prof.get_by_role("button", name="Conclude and publish the charter").click()
-    prof.wait_for_url(re.compile(r"/manage"))
+    # The conclusion lands back on the console (the conclude page's own address also holds
+    # "/manage", so wait for the console's address exactly, and for its concluded state).
+    prof.wait_for_url(re.compile(r"/commissions/\d+/manage$"))
+    expect(prof.locator("main")).to_contain_text("The commission has concluded")
 
     us.goto(f"{commission}/charter")
     expect(us.locator("main")).to_contain_text(title)

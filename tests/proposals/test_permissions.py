@@ -283,20 +283,43 @@ def test_secret_ballots_never_reveal_a_voter(client: TestClient, db: Session, ca
         "choice",
         "count",
     }
-    rows = db.execute(text("SELECT choice, count FROM secret_ballot_counts WHERE count > 0")).all()
-    assert sorted(tuple(r) for r in rows) == [("no", 1), ("yes", 1), ("yes", 1)]
-    # Instructors see totals only, like everyone.
+    assert {c["name"] for c in inspect(db.connection()).get_columns("sealed_ballots")} == {
+        "id",
+        "vote_id",
+        "delegation_id",
+        "sealed",
+    }
+    # While the vote is open nothing is counted: three sealed ballots of one length.
+    assert db.execute(text("SELECT count(*) FROM secret_ballot_counts")).scalar() == 0
+    sealed = db.execute(text("SELECT sealed FROM sealed_ballots")).scalars().all()
+    assert len(sealed) == 3
+    assert {len(bytes(s)) for s in sealed} == {29}
+    # Instructors see the turnout only, like everyone.
     sign_in(client, "ines")
     page = client.get(f"/proposals/{proposal.id}").text
     assert "You voted" not in page
     assert "Secret ballot: only totals are kept." in page
-    api = client.get(
-        f"/api/v1/proposals/{proposal.id}/vote", headers=bearer(db, cast.instructor)
-    ).json()
+    assert "3 of 3 eligible have voted." in page
+    assert "tally-row" not in page
+    instructor = bearer(db, cast.instructor)
+    api = client.get(f"/api/v1/proposals/{proposal.id}/vote", headers=instructor).json()
+    assert api["counts_hidden"] is True
+    assert (api["cast"], api["adopted"], api["summary"]) == (3, None, None)
+    assert {d["delegation"]: (d["yes"], d["no"]) for d in api["by_delegation"]} == {
+        "US": (None, None),
+        "PRC": (None, None),
+    }
+    closed = client.post(
+        f"/api/v1/proposals/{proposal.id}/votes/{open_vote_of(db, proposal).id}/close",
+        headers=instructor,
+    )
+    assert closed.status_code == 200, closed.text
+    api = client.get(f"/api/v1/proposals/{proposal.id}/vote", headers=instructor).json()
     assert {d["delegation"]: (d["yes"], d["no"]) for d in api["by_delegation"]} == {
         "US": (1, 1),
         "PRC": (1, 0),
     }
+    assert db.execute(text("SELECT count(*) FROM sealed_ballots")).scalar() == 0
     assert "voter" not in json.dumps(api)
 
 
