@@ -24,6 +24,8 @@ from app.accounts.auth import SignInRequired, current_user, identify_for_error_p
 from app.api import ERROR_RESPONSES
 from app.api import router as api_router
 from app.archive import routes as archive_routes
+from app.caucus import api as caucus_api
+from app.caucus import routes as caucus_routes
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import get_engine, session_scope, unavailable
@@ -59,6 +61,7 @@ PAGE_ROUTERS = (
     account_routes.router,
     commission_routes.router,
     proposal_routes.router,
+    caucus_routes.router,
     live_routes.router,
     instructor_routes.router,
     inject_routes.router,
@@ -68,7 +71,13 @@ PAGE_ROUTERS = (
     archive_routes.router,
     notice_routes.router,
 )
-API_ROUTERS = (api_router, proposal_api.router, instructor_api.router, inject_api.router)
+API_ROUTERS = (
+    api_router,
+    proposal_api.router,
+    caucus_api.router,
+    instructor_api.router,
+    inject_api.router,
+)
 
 
 def _is_api(request: Request) -> bool:

@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, SignInThrottle, User, UserSession
 from app.activity.models import Activity
+from app.caucus.models import CaucusMessage
 from app.commissions.models import (
     Commission,
     Delegation,
@@ -18,7 +19,6 @@ from app.norms.models import Norm, NormIndexEntry
 from app.proposals.models import (
     Amendment,
     Argument,
-    CaucusMessage,
     Proposal,
     ProposalAuthor,
     Revision,

@@ -48,6 +48,7 @@ from app import models  # noqa: F401 - every mapper registered before the first 
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.activity.models import Activity
+from app.caucus.models import CaucusMessage
 from app.cli import alembic_config
 from app.commissions import service as commissions
 from app.commissions.models import (
@@ -63,7 +64,6 @@ from app.main import create_app
 from app.proposals.models import (
     Amendment,
     Argument,
-    CaucusMessage,
     Proposal,
     ProposalAuthor,
     Revision,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.caucus import service as caucus
 from app.commissions import service as commissions
 from app.commissions.models import (
     Commission,
@@ -175,7 +176,7 @@ def _caucus_talk(db: Session, cast: Cast) -> None:
     )
     assert ursula is not None and ursula.delegation is not None
     group = cast.groups["FT"]
-    proposals.post_caucus_message(
+    caucus.post_message(
         db, ursula, proposals.seat_of(db, ursula, group), ursula.delegation, group, "Hold firm."
     )
 

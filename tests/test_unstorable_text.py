@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.caucus.models import CaucusMessage
 from app.demo import DEMO_PASSWORD
 from app.edge import nul_fields_of_form, nul_fields_of_json, nul_fields_of_query
-from app.proposals.models import CaucusMessage
 from tests.conftest import Cast, csrf_from, sign_in
 from tests.servers import ServedApp, api_token, csrf_in, page_sign_in
 from tests.test_api import bearer

@@ -54,6 +54,7 @@ from app.archive.schemas import (
     WorkingGroupRow,
     is_row_id,
 )
+from app.caucus.models import CaucusMessage
 from app.commissions import service as commissions
 from app.commissions.models import (
     Commission,
@@ -75,7 +76,6 @@ from app.proposals import service as proposals
 from app.proposals.models import (
     Amendment,
     Argument,
-    CaucusMessage,
     Proposal,
     ProposalAuthor,
     Revision,

@@ -22,6 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts.auth import CurrentUser
 from app.accounts.models import User
+from app.caucus import rules as caucus_rules
+from app.caucus.models import CaucusMessage
 from app.commissions import service as commissions
 from app.commissions.models import Participant, WorkingGroup
 from app.config import get_settings
@@ -36,7 +38,7 @@ from app.instructor import service as instructor
 from app.live.broker import LiveEvent
 from app.proposals import rules, views
 from app.proposals import service as proposals
-from app.proposals.models import Argument, CaucusMessage, Proposal
+from app.proposals.models import Argument, Proposal
 from app.web import CSRF_FIELD, csrf_token, templates
 
 router = APIRouter()
@@ -157,17 +159,13 @@ def _argument_messages(
 def _caucus_messages(
     session: Session, viewer: StreamViewer, event: LiveEvent
 ) -> list[tuple[str, str]]:
-    if event.delegation_id is None or not (
-        viewer.role == "instructor" or viewer.delegation_id == event.delegation_id
-    ):
+    if event.delegation_id is None or not caucus_rules.can_read(viewer, event.delegation_id):
         return []
     message = session.get(CaucusMessage, event.subject_id or 0)
     if message is None:
         return []
     people = views.people_by_id(session, event.commission_id)
-    html = templates.env.get_template("proposals/_caucus_message.html").render(
-        m=message, people=people
-    )
+    html = templates.env.get_template("caucus/_message.html").render(m=message, people=people)
     return [(f"caucus-{message.delegation_id}-{message.working_group_id}", html)]
 
 

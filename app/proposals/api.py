@@ -17,24 +17,14 @@ from app.db import SessionDep, utcnow
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.ids import Id
-from app.proposals import rules, views
 from app.proposals import schemas as s
 from app.proposals import service as proposals
+from app.proposals import views
 from app.proposals.diff import word_diff
 from app.proposals.models import Amendment, Proposal, ProposalAuthor, Revision
 from app.voting import service as voting
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
-
-
-def _person(p: Participant | None) -> s.PersonOut | None:
-    if p is None:
-        return None
-    return s.PersonOut(
-        participant_id=p.id,
-        display_name=p.user.display_name,
-        delegation=p.delegation.code if p.delegation else None,
-    )
 
 
 def _vote_out(panel: views.VotePanel | None) -> s.VoteOut | None:
@@ -92,12 +82,12 @@ def _proposal_out(page: views.ProposalPage) -> s.ProposalOut:
         authors=[
             person
             for a in p.authors
-            if (person := _person(page.people.get(a.participant_id))) is not None
+            if (person := s.person_out(page.people.get(a.participant_id))) is not None
         ],
         sponsors=[
             s.SponsorOut(**person.model_dump(), status=sp.status)
             for sp in p.sponsorships
-            if (person := _person(page.people.get(sp.participant_id))) is not None
+            if (person := s.person_out(page.people.get(sp.participant_id))) is not None
         ],
         tabling_needs=page.shortfall,
         vote=_vote_out(page.vote_panel),
@@ -168,7 +158,7 @@ def list_revisions(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[
             title=r.title,
             text=r.text,
             rationale=r.rationale,
-            author=_person(page.people.get(r.author_id or 0)),
+            author=s.person_out(page.people.get(r.author_id or 0)),
             amendment_id=r.amendment_id,
             created_at=r.created_at,
         )
@@ -254,7 +244,7 @@ def list_arguments(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[
                     parent_id=a.parent_id,
                     stance=a.stance,
                     body=None if a.hidden_at else a.body,
-                    author=_person(node.author),
+                    author=s.person_out(node.author),
                     created_at=a.created_at,
                     hidden=a.hidden_at is not None,
                     hidden_reason=a.hidden_reason,
@@ -280,7 +270,7 @@ def post_argument(
         parent_id=a.parent_id,
         stance=a.stance,
         body=a.body,
-        author=_person(author),
+        author=s.person_out(author),
         created_at=a.created_at,
         hidden=False,
         hidden_reason=None,
@@ -303,7 +293,7 @@ def _amendment_out(a: Amendment, people: dict[int, Participant]) -> s.AmendmentO
         text=a.text,
         rationale=a.rationale,
         base_revision=a.base_revision_number,
-        author=_person(people.get(a.author_id or 0)),
+        author=s.person_out(people.get(a.author_id or 0)),
         created_at=a.created_at,
     )
 
@@ -376,47 +366,3 @@ def close_vote(session: SessionDep, user: ApiUser, proposal_id: Id, vote_id: Id)
     acting = proposals.acting_on(session, proposal_id, user, for_update=True)
     voting.close_vote(session, acting, vote_id)
     return _detail(session, user, proposal_id)
-
-
-def _caucus_seat(
-    session: Session, user: User, commission_id: int, pillar: str
-) -> tuple[Participant, rules.Seat, WorkingGroup]:
-    group = proposals.group_in_commission(session, commission_id, pillar)
-    participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
-    if participant is None or participant.delegation_id is None:
-        raise NotAllowed(_("Caucus rooms are for the delegation's own members."))
-    return participant, proposals.seat_of(session, participant, group), group
-
-
-@router.get("/commissions/{commission_id}/caucus/{pillar}")
-def read_caucus(
-    session: SessionDep, user: ApiUser, commission_id: Id, pillar: str
-) -> list[s.CaucusMessageOut]:
-    """Your own delegation's room; the API never opens another delegation's room."""
-    participant, _seat, group = _caucus_seat(session, user, commission_id, pillar)
-    people = views.people_by_id(session, commission_id)
-    assert participant.delegation_id is not None
-    return [
-        s.CaucusMessageOut(
-            id=m.id,
-            author=_person(people.get(m.author_id or 0)),
-            body=m.body,
-            created_at=m.created_at,
-        )
-        for m in proposals.caucus_messages(session, participant.delegation_id, group.id)
-    ]
-
-
-@router.post("/commissions/{commission_id}/caucus/{pillar}", status_code=201)
-def post_caucus(
-    session: SessionDep, user: ApiUser, commission_id: Id, pillar: str, body: s.MessageIn
-) -> s.CaucusMessageOut:
-    participant, seat, group = _caucus_seat(session, user, commission_id, pillar)
-    assert participant.delegation is not None
-    m = proposals.post_caucus_message(
-        session, participant, seat, participant.delegation, group, body.body
-    )
-    people = views.people_in(session, {participant.id})
-    return s.CaucusMessageOut(
-        id=m.id, author=_person(people.get(participant.id)), body=m.body, created_at=m.created_at
-    )

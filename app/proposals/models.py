@@ -159,21 +159,3 @@ class Argument(Base):
         ForeignKey("participants.id", ondelete="SET NULL")
     )
     hidden_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class CaucusMessage(Base):
-    """A message in a delegation's private room, for one working group or the whole delegation."""
-
-    __tablename__ = "caucus_messages"
-    __table_args__ = (Index("ix_caucus_messages_room", "delegation_id", "working_group_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id", ondelete="CASCADE"))
-    working_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("working_groups.id", ondelete="CASCADE")
-    )
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participants.id", ondelete="SET NULL")
-    )
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

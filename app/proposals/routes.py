@@ -1,4 +1,4 @@
-"""Pages and forms for working groups, proposals, debate, amendments, ballots and caucus rooms.
+"""Pages and forms for working groups, proposals, debate, amendments and ballots.
 
 Routes stay thin: services decide and raise domain errors; a failed form re-renders the
 page with the message next to the field and what was typed kept.
@@ -16,8 +16,6 @@ from sqlalchemy import select
 
 from app.accounts.auth import CurrentUser
 from app.accounts.models import User
-from app.commissions import service as commissions
-from app.commissions.models import Delegation
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, Invalid, NotAllowed, NotFound
 from app.forms import form_id, required_form_id, safe_next_url
@@ -452,89 +450,6 @@ def diff_page(
             "numbers": sorted(revisions),
         },
     )
-
-
-# --- caucus --------------------------------------------------------------------------------
-
-
-def _caucus(
-    session: SessionDep, user: User, commission_id: int, pillar: str, delegation_code: str | None
-) -> dict[str, Any]:
-    group = proposals.group_in_commission(session, commission_id, pillar)
-    participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
-    if participant is None:
-        raise NotFound(_("There is no such working group in this commission."))
-    seat = proposals.seat_of(session, participant, group)
-    delegations = session.scalars(
-        select(Delegation)
-        .where(Delegation.commission_id == commission_id)
-        .order_by(Delegation.position, Delegation.id)
-    ).all()
-    if seat.is_instructor:
-        wanted = delegation_code or (delegations[0].code if delegations else "")
-        delegation = next((d for d in delegations if d.code == wanted), None)
-    else:
-        delegation = participant.delegation
-    if delegation is None or not rules.can_read_caucus(seat, delegation.id):
-        raise NotAllowed(_("Caucus rooms are for the delegation's own members."))
-    return {
-        "group": group,
-        "participant": participant,
-        "seat": seat,
-        "delegation": delegation,
-        "delegations": delegations if seat.is_instructor else [],
-        "can_post": rules.can_post_in_caucus(seat, delegation.id),
-        "messages": proposals.caucus_messages(session, delegation.id, group.id),
-        "people": views.people_by_id(session, commission_id),
-    }
-
-
-@router.get("/commissions/{commission_id}/caucus/{pillar}", name="caucus")
-def caucus_room(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    commission_id: Id,
-    pillar: str,
-    delegation: str | None = None,
-) -> Response:
-    context = _caucus(session, user, commission_id, pillar, delegation)
-    return render(request, "proposals/caucus.html", {**context, "commission_id": commission_id})
-
-
-@router.post("/commissions/{commission_id}/caucus/{pillar}")
-def post_in_caucus(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    commission_id: Id,
-    pillar: str,
-    body: Annotated[str, Form()] = "",
-) -> Response:
-    context = _caucus(session, user, commission_id, pillar, None)
-    try:
-        proposals.post_caucus_message(
-            session,
-            context["participant"],
-            context["seat"],
-            context["delegation"],
-            context["group"],
-            body,
-        )
-    except (Invalid, NotAllowed) as error:
-        session.rollback()
-        return render(
-            request,
-            "proposals/caucus.html",
-            {
-                **_caucus(session, user, commission_id, pillar, None),
-                "commission_id": commission_id,
-                "values": {"body": body},
-                "errors": {"body": error.message},
-            },
-            status_code=error.status_code,
-        )
-    return RedirectResponse(f"/commissions/{commission_id}/caucus/{pillar}", status_code=303)
 
 
 @router.get("/secret-ballots", name="secret_ballots")

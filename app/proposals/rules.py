@@ -122,14 +122,6 @@ def can_accept_amendment(seat: Seat, proposal: ProposalFacts) -> bool:
     return not proposal.session_over and proposal.stage == "debate" and is_author(seat, proposal)
 
 
-def can_read_caucus(seat: Seat, delegation_id: int) -> bool:
-    return seat.is_instructor or seat.delegation_id == delegation_id
-
-
-def can_post_in_caucus(seat: Seat, delegation_id: int) -> bool:
-    return seat.delegation_id == delegation_id and seat.role != "instructor"
-
-
 # What each stage-moving action needs and where it leads.
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "table": (EDITABLE_STAGES, "tabled"),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from app.ids import Id
+
+if TYPE_CHECKING:
+    from app.commissions.models import Participant
 
 
 class ProposalIn(BaseModel):
@@ -57,14 +60,20 @@ class BallotOut(BaseModel):
     your_choice: str | None  # None for a secret ballot: the app does not keep it
 
 
-class MessageIn(BaseModel):
-    body: str = Field(max_length=10_000)
-
-
 class PersonOut(BaseModel):
     participant_id: int
     display_name: str
     delegation: str | None
+
+
+def person_out(p: Participant | None) -> PersonOut | None:
+    if p is None:
+        return None
+    return PersonOut(
+        participant_id=p.id,
+        display_name=p.user.display_name,
+        delegation=p.delegation.code if p.delegation else None,
+    )
 
 
 class SponsorOut(PersonOut):
@@ -158,10 +167,3 @@ class AmendmentOut(BaseModel):
 class DiffSegmentOut(BaseModel):
     kind: str
     text: str
-
-
-class CaucusMessageOut(BaseModel):
-    id: int
-    author: PersonOut | None
-    body: str
-    created_at: datetime

@@ -30,7 +30,6 @@ from app.proposals import rules
 from app.proposals.models import (
     Amendment,
     Argument,
-    CaucusMessage,
     Proposal,
     ProposalAuthor,
     Revision,
@@ -613,72 +612,7 @@ def withdraw_amendment(session: Session, acting: Acting, amendment_id: int) -> N
     announce_change(session, acting.proposal, "amendment", amendment.id)
 
 
-# --- caucus --------------------------------------------------------------------------------
-
-
-def caucus_messages(
-    session: Session, delegation_id: int, group_id: int | None, limit: int = 200
-) -> list[CaucusMessage]:
-    rows = session.scalars(
-        select(CaucusMessage)
-        .where(
-            CaucusMessage.delegation_id == delegation_id,
-            CaucusMessage.working_group_id.is_(None)
-            if group_id is None
-            else CaucusMessage.working_group_id == group_id,
-        )
-        .order_by(CaucusMessage.id.desc())
-        .limit(limit)
-    ).all()
-    return list(reversed(rows))
-
-
-def post_caucus_message(
-    session: Session,
-    participant: Participant,
-    seat: Seat,
-    delegation: Delegation,
-    group: WorkingGroup | None,
-    body: str,
-) -> CaucusMessage:
-    _require(
-        rules.can_post_in_caucus(seat, delegation.id),
-        _("Only members of this delegation can speak in its caucus."),
-    )
-    if session_over(session, delegation.commission_id):
-        raise Conflict(_("This commission has concluded; its record is final."))
-    body = body.strip()
-    if not body:
-        raise Invalid(_("Write a message."), field="body")
-    if len(body) > BODY_MAX:
-        raise Invalid(_("Use at most 10,000 characters."), field="body")
-    message = CaucusMessage(
-        delegation_id=delegation.id,
-        working_group_id=group.id if group else None,
-        author_id=participant.id,
-        body=body,
-    )
-    session.add(message)
-    session.flush()
-    record(
-        session,
-        delegation.commission_id,
-        "caucus.message",
-        actor_id=participant.id,
-        working_group_id=group.id if group else None,
-        delegation_id=delegation.id,
-        message=message.id,
-    )
-    announce(
-        session,
-        LiveEvent(
-            commission_id=delegation.commission_id,
-            kind="caucus",
-            subject_id=message.id,
-            delegation_id=delegation.id,
-        ),
-    )
-    return message
+# --- lookups -------------------------------------------------------------------------------
 
 
 def group_in_commission(session: Session, commission_id: int, pillar_or_code: str) -> WorkingGroup:

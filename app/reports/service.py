@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.activity.models import Activity
 from app.activity.service import record
+from app.caucus.models import CaucusMessage
 from app.commissions.models import Commission, Delegation, Participant, Sector, WorkingGroup
 from app.commissions.rules import Viewer
 from app.csv_cells import safe_cell
 from app.proposals.models import (
     Amendment,
     Argument,
-    CaucusMessage,
     Proposal,
     ProposalAuthor,
     Sponsorship,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.archive.schemas import ACTIVITY_DATA_REFERENCES, REFERENCES, TABLES, is_row_id
+from app.caucus import service as caucus
 from app.commissions.models import Participant
 from app.injects import service as injects
 from app.injects.models import Inject
@@ -89,7 +90,7 @@ def rich_commission(db: Session, cast: Cast) -> None:
     us = cast.delegations["US"]
     for group in (cast.groups["FT"], None):
         seat = proposals.seat_of(db, ursula, group or cast.groups["FT"])
-        proposals.post_caucus_message(db, ursula, seat, us, group, f"Hold firm ({group}).")
+        caucus.post_message(db, ursula, seat, us, group, f"Hold firm ({group}).")
     me = db.scalar(
         select(Participant.id).where(
             Participant.commission_id == cast.commission.id,

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.caucus import service as caucus
 from app.commissions import service as commissions
 from app.live.broker import LiveEvent
 from app.live.routes import StreamViewer, render_for
@@ -90,7 +91,7 @@ def test_caucus_events_reach_only_their_delegation_and_instructors(db: Session, 
         commissions.participant_for(db, cast.commission.id, cast.us_delegate, with_delegation=True),
         cast.groups["FT"],
     )  # type: ignore[arg-type]
-    message = proposals.post_caucus_message(
+    message = caucus.post_message(
         db, us, seat, cast.delegations["US"], cast.groups["FT"], "Hold firm."
     )
     batch = [event(cast, "caucus", subject_id=message.id, delegation_id=cast.delegations["US"].id)]

@@ -1,4 +1,4 @@
-"""Every proposal route refuses who it should: drafts, caucus rooms, secret ballots never leak."""
+"""Every proposal route refuses who it should: drafts and secret ballots never leak."""
 
 from __future__ import annotations
 
@@ -344,7 +344,7 @@ def test_hidden_running_tally_shows_only_turnout_until_close(
     assert "hidden in this working group until the vote closes" in page
 
 
-# --- debate, amendments, caucus ----------------------------------------------------------
+# --- debate, amendments --------------------------------------------------------------------
 
 
 def test_only_instructors_hide_arguments_and_must_say_why(
@@ -405,47 +405,6 @@ def test_only_authors_accept_friendly_amendments(
     assert (
         post(client, f"/proposals/{proposal.id}/amendments/{amendment.id}/vote").status_code == 403
     )  # type: ignore[attr-defined]
-
-
-def test_caucus_rooms_stay_inside_the_delegation(
-    client: TestClient, db: Session, cast: Cast
-) -> None:
-    c = cast.commission.id
-    sign_in(client, "ursula")
-    post(
-        client,
-        f"/commissions/{c}/caucus/frontier-technology",
-        {"body": "Our red line: no inspections."},
-    )
-    client.cookies.clear()
-    sign_in(client, "pei")
-    for url in (
-        f"/commissions/{c}/caucus/frontier-technology",
-        f"/commissions/{c}/caucus/frontier-technology?delegation=US",
-    ):
-        assert "no inspections" not in client.get(url).text
-    api = client.get(
-        f"/api/v1/commissions/{c}/caucus/frontier-technology", headers=bearer(db, cast.prc_delegate)
-    )
-    assert "no inspections" not in api.text
-    # Pei cannot post into the US room either: a post always goes to the poster's own room.
-    post(client, f"/commissions/{c}/caucus/frontier-technology", {"body": "PRC note"})
-    client.cookies.clear()
-    sign_in(client, "ines")
-    us_room = client.get(f"/commissions/{c}/caucus/frontier-technology?delegation=US").text
-    assert "no inspections" in us_room
-    assert "PRC note" not in us_room
-    client.cookies.clear()
-    sign_in(client, "stan")
-    assert client.get(f"/commissions/{c}/caucus/frontier-technology").status_code == 404
-
-
-def test_unseated_participant_has_no_caucus(client: TestClient, db: Session, cast: Cast) -> None:
-    sign_in(client, "newcomer")
-    assert (
-        client.get(f"/commissions/{cast.commission.id}/caucus/frontier-technology").status_code
-        == 403
-    )
 
 
 def test_strangers_see_no_working_group(client: TestClient, db: Session, cast: Cast) -> None:

@@ -8,6 +8,7 @@ import io
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.caucus import service as caucus
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.reports import service as reports
@@ -122,7 +123,7 @@ def test_counts_for_a_small_session(client: TestClient, db: Session, cast: Cast)
     proposals.propose_amendment(db, as_pei, text="Within 48 hours.", rationale="Faster.")
     us = cast.participants["ursula"]
     seat = proposals.seat_of(db, us, cast.groups["FT"])
-    proposals.post_caucus_message(db, us, seat, cast.delegations["US"], None, "Hold firm.")
+    caucus.post_message(db, us, seat, cast.delegations["US"], None, "Hold firm.")
     secret_vote(db, cast)
     sign_in(client, "ines")
     rows = csv_rows(client, cast)
