@@ -21,7 +21,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(engine: Engine) -
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 1000
 
 
 @sqlite_only
