@@ -24,7 +24,7 @@ fi
 echo "== ruff, ruff format, mypy"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy app
+.venv/bin/mypy app tests
 
 PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/commission_test}"
 if .venv/bin/python - "$PG_URL" <<'PY'

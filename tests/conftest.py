@@ -27,6 +27,7 @@ os.environ["ENVIRONMENT"] = "test"
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
 
 from fastapi.testclient import TestClient  # noqa: E402
+from pwdlib import PasswordHash  # noqa: E402
 from pwdlib.hashers.argon2 import Argon2Hasher  # noqa: E402
 
 from app.accounts import service as accounts  # noqa: E402
@@ -120,7 +121,7 @@ def reset_database(engine: Engine) -> None:
 def _fast_password_hashing() -> Iterator[None]:
     """Real argon2, with small costs so that hundreds of test accounts stay quick."""
     original = accounts.password_hasher
-    accounts.password_hasher = accounts.PasswordHash(
+    accounts.password_hasher = PasswordHash(
         (Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),)
     )
     yield

@@ -119,7 +119,7 @@ def routes_of(routers: Iterable[APIRouter]) -> set[tuple[str, str]]:
         for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     }
 
 

@@ -29,9 +29,9 @@ def test_sqlite_runs_in_wal_with_foreign_keys_busy_timeout_and_secure_delete(
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 1000
         # Deleted content (a closed vote's sealed ballots) is zeroed, not left in the file.
-        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
 
 
 @sqlite_only

@@ -9,6 +9,7 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,20 +24,20 @@ BIN = Path(sys.executable).parent
 PRODUCTION_SECRET = "a-private-production-secret-of-enough-length"
 
 
-def compose() -> dict[str, object]:
+def compose() -> dict[str, Any]:
     return yaml.safe_load((ROOT_DIR / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
 
 
 def test_compose_runs_migrations_then_the_app_with_a_volume() -> None:
     spec = compose()
-    services = spec["services"]  # type: ignore[index]
+    services = spec["services"]
     app = services["app"]
     command = " ".join(app["command"])
     assert "commission db upgrade && exec commission serve --host 0.0.0.0" in command
     assert app["environment"]["ENVIRONMENT"] == "production"
     assert app["environment"]["DATABASE_URL"].startswith("postgresql://")
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "commission-data" in spec["volumes"]  # type: ignore[operator]
+    assert "commission-data" in spec["volumes"]
     assert services["db"]["volumes"][0].startswith("commission-data:")
     dockerfile = (ROOT_DIR / "Dockerfile").read_text()
     assert "commission db upgrade && exec commission serve" in dockerfile
@@ -79,7 +80,7 @@ def compose_database() -> str:
 def test_compose_start_command_serves_and_survives_a_database_restart(
     compose_database: str,
 ) -> None:
-    app = compose()["services"]["app"]  # type: ignore[index]
+    app = compose()["services"]["app"]
     command = app["command"][-1].replace("--port 8000", "--port {port}")
     command = command.replace("--host 0.0.0.0", "--host 127.0.0.1")
     env = app_environment(
@@ -106,7 +107,7 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
                     "WHERE datname = :name AND pid <> pg_backend_pid()"
                 ),
                 {"name": name},
-            ).scalar()
+            ).scalar_one()
         admin.dispose()
         assert killed >= 1
         # The pool notices the dead connections and replaces them: no error reaches the user.

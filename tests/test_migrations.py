@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
@@ -30,7 +31,7 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
     yield empty_postgres_database("migrations")
 
 
-def config_for(url: str):  # type: ignore[no-untyped-def]
+def config_for(url: str) -> Config:
     config = alembic_config()
     config.attributes["configure_logging"] = False
     config.set_main_option("sqlalchemy.url", normalize_database_url(url))

@@ -77,7 +77,8 @@ def problems_in(source: str, name: str) -> tuple[int, list[str]]:
 
 
 def test_every_test_asserts_something_that_can_fail() -> None:
-    found, problems = 0, []
+    found = 0
+    problems: list[str] = []
     for path in sorted(TESTS_DIR.rglob("test_*.py")):
         if "vendor" in path.parts:
             continue

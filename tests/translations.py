@@ -40,7 +40,7 @@ def _catalog() -> dict[str, re.Pattern[str]]:
         ids = [m.id for m in read_po(handle) if m.id]
     patterns = {}
     for message_id in ids:
-        for form in message_id if isinstance(message_id, tuple) else (message_id,):
+        for form in message_id if isinstance(message_id, tuple | list) else (message_id,):
             parts = re.split(r"%\((\w+)\)[sd]", form)
             literal = [re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts)]
             patterns[form] = re.compile("".join(literal), re.S)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from app.config import ROOT_DIR
 from tests.servers import app_environment, run_cli, served_app, sqlite_url
@@ -29,8 +29,8 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARTIFACTS = ROOT_DIR / "test-artifacts"
 DEMO_PASSWORD = "demo-password"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, sign_in
 from tests.e2e.test_proposals import (
@@ -69,14 +69,12 @@ class Room:
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.on(
-            "console",
-            lambda m: (
-                m.type == "error"
-                and not m.text.startswith("Failed to load resource")
-                and self.errors.append(f"{who}: {m.text}")
-            ),
-        )
+
+        def on_console(m: ConsoleMessage) -> None:
+            if m.type == "error" and not m.text.startswith("Failed to load resource"):
+                self.errors.append(f"{who}: {m.text}")
+
+        page.on("console", on_console)
         page.on("pageerror", lambda e: self.errors.append(f"{who}: {e}"))
         return page
 

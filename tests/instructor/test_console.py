@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -19,10 +22,10 @@ from tests.proposals.helpers import to_stage
 
 
 def post(
-    client: TestClient, url: str, data: dict[str, object] | None = None, **kwargs: object
-) -> object:
+    client: TestClient, url: str, data: Mapping[str, object] | None = None, **kwargs: Any
+) -> httpx2.Response:
     token = csrf_from(client.get("/").text)
-    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)  # type: ignore[arg-type]
+    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
 
 
 def manage(cast: Cast) -> str:
@@ -42,14 +45,14 @@ def test_an_instructor_opens_a_commission_from_the_built_in_scenario(
         "/instructor/commissions",
         {"title": "IR 342 spring", "scenario_id": str(scenario_id)},
     )
-    assert opened.status_code == 303  # type: ignore[attr-defined]
+    assert opened.status_code == 303
     commission = db.scalar(select(Commission).where(Commission.title == "IR 342 spring"))
     assert commission is not None
     assert commission.status == "setup"
-    assert opened.headers["location"] == f"/commissions/{commission.id}/manage"  # type: ignore[attr-defined]
+    assert opened.headers["location"] == f"/commissions/{commission.id}/manage"
     code_page = client.get(f"/commissions/{commission.id}/join-code").text
     assert f"{commission.join_code[:4]}-{commission.join_code[4:]}" in code_page
-    assert post(client, f"/commissions/{commission.id}/manage/start").status_code == 303  # type: ignore[attr-defined]
+    assert post(client, f"/commissions/{commission.id}/manage/start").status_code == 303
     db.refresh(commission)
     assert commission.status == "in_session"
 
@@ -59,8 +62,8 @@ def test_opening_needs_a_title_and_keeps_the_choice(
 ) -> None:
     sign_in(client, "ines")
     page = post(client, "/instructor/commissions", {"title": "  ", "scenario_id": "1"})
-    assert page.status_code == 422  # type: ignore[attr-defined]
-    assert "Give the commission a title" in page.text  # type: ignore[attr-defined]
+    assert page.status_code == 422
+    assert "Give the commission a title" in page.text
 
 
 def test_delegates_cannot_open_commissions(client: TestClient, cast: Cast) -> None:
@@ -69,7 +72,7 @@ def test_delegates_cannot_open_commissions(client: TestClient, cast: Cast) -> No
     assert (
         post(client, "/instructor/commissions", {"title": "Mine", "scenario_id": "1"}).status_code
         == 403
-    )  # type: ignore[attr-defined]
+    )
 
 
 @pytest.mark.parametrize("who", ["ursula", "pei", "stan", "other-prof"])
@@ -93,7 +96,7 @@ def test_only_this_commissions_instructors_run_it(
         (f"{manage(cast)}/delegations", {"code": "EU", "name": "European Union"}),
         (f"{manage(cast)}/auto-seat", {"reseat_all": "true"}),
     ):
-        assert post(client, url, data).status_code in (403, 404), url  # type: ignore[attr-defined]
+        assert post(client, url, data).status_code in (403, 404), url
     db.refresh(cast.participants["pei"])
     assert cast.participants["pei"].delegation_id == cast.delegations["PRC"].id
     assert db.scalar(select(Delegation).where(Delegation.code == "EU")) is None
@@ -115,7 +118,7 @@ def test_seating_a_participant(client: TestClient, db: Session, cast: Cast) -> N
             "head": "true",
         },
     )
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     db.refresh(newcomer)
     assert newcomer.delegation_id == cast.delegations["PRC"].id
     assert newcomer.is_head_of_delegation
@@ -145,8 +148,11 @@ def test_seating_refuses_another_commissions_ids(
 
     assert scenario is not None
     other = commissions.open_commission(
-        db, scenarios.load_scenario(db, scenario.id), "B", cast.instructor
-    )  # type: ignore[arg-type]
+        db,
+        scenarios.load_scenario(db, scenario.id),  # type: ignore[arg-type]
+        "B",
+        cast.instructor,
+    )
     foreign = db.scalar(select(Delegation).where(Delegation.commission_id == other.id))
     assert foreign is not None
     sign_in(client, "ines")
@@ -155,8 +161,8 @@ def test_seating_refuses_another_commissions_ids(
         f"{manage(cast)}/participants/{cast.participants['pei'].id}",
         {"delegation_id": str(foreign.id)},
     )
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert "Choose a delegation of this commission." in response.text  # type: ignore[attr-defined]
+    assert response.status_code == 422
+    assert "Choose a delegation of this commission." in response.text
 
 
 def test_rules_change_is_refused_while_a_vote_is_open(
@@ -175,8 +181,8 @@ def test_rules_change_is_refused_while_a_vote_is_open(
             "sponsorship": "none",
         },
     )
-    assert refused.status_code == 409  # type: ignore[attr-defined]
-    assert "Close it before changing the rules" in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 409
+    assert "Close it before changing the rules" in refused.text
     db.refresh(cast.groups["FT"])
     assert cast.groups["FT"].voting_rule == "double_majority"
     changed = post(
@@ -191,7 +197,7 @@ def test_rules_change_is_refused_while_a_vote_is_open(
             "hide_running_tally": "true",
         },
     )
-    assert changed.status_code == 303  # type: ignore[attr-defined]
+    assert changed.status_code == 303
     db.refresh(cast.groups["DI"])
     assert (
         cast.groups["DI"].voting_rule,
@@ -215,7 +221,7 @@ def test_bad_rule_values_are_explained(client: TestClient, db: Session, cast: Ca
             "sponsorship": "none",
         },
     )
-    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert bad.status_code == 422
     quorum = post(
         client,
         f"{manage(cast)}/groups/DI",
@@ -227,8 +233,8 @@ def test_bad_rule_values_are_explained(client: TestClient, db: Session, cast: Ca
             "sponsorship": "none",
         },
     )
-    assert quorum.status_code == 422  # type: ignore[attr-defined]
-    assert "between 0 and 100" in quorum.text  # type: ignore[attr-defined]
+    assert quorum.status_code == 422
+    assert "between 0 and 100" in quorum.text
 
 
 def test_partners_join_as_observers_or_members(client: TestClient, db: Session, cast: Cast) -> None:
@@ -238,7 +244,7 @@ def test_partners_join_as_observers_or_members(client: TestClient, db: Session, 
         f"{manage(cast)}/delegations",
         {"code": "eu", "name": "European Union", "status": "observer"},
     )
-    assert added.status_code == 303  # type: ignore[attr-defined]
+    assert added.status_code == 303
     eu = db.scalar(
         select(Delegation).where(
             Delegation.commission_id == cast.commission.id, Delegation.code == "EU"
@@ -248,12 +254,12 @@ def test_partners_join_as_observers_or_members(client: TestClient, db: Session, 
     again = post(
         client, f"{manage(cast)}/delegations", {"code": "EU", "name": "Europe", "status": "member"}
     )
-    assert again.status_code == 409  # type: ignore[attr-defined]
-    assert 'value="Europe"' in again.text  # type: ignore[attr-defined]
+    assert again.status_code == 409
+    assert 'value="Europe"' in again.text
     bad = post(client, f"{manage(cast)}/delegations", {"code": "x", "name": "", "status": "member"})
-    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert bad.status_code == 422
     promoted = post(client, f"{manage(cast)}/delegations/{eu.id}", {"status": "member"})
-    assert promoted.status_code == 303  # type: ignore[attr-defined]
+    assert promoted.status_code == 303
     db.refresh(eu)
     assert eu.status == "member"
 
@@ -273,6 +279,7 @@ def test_an_observer_partner_does_not_count_a_member_partner_does(db: Session, c
     result = voting.standing(
         db, open_vote_of(db, proposal), cast.commission.id, cast.groups["FT"].id
     ).result
+    assert result is not None
     # A member partner is part of the double majority (with no delegates yet, it has no majority);
     # an observer is not counted at all.
     assert "India" in result.explanation

@@ -423,7 +423,7 @@ def assert_well_formed(rows: list[RosterRow], problems: list[RosterProblem], dat
         return
     # Physical lines: each CR and LF byte may end one (UTF-16 text has one such byte per break).
     last_line = data.count(b"\n") + data.count(b"\r") + 1
-    problem_lines = [p.line for p in problems]
+    problem_lines = [p.line for p in problems if p.line is not None]  # none is None (above)
     row_lines = [row.line for row in rows]
     assert problem_lines == sorted(problem_lines)
     assert row_lines == sorted(set(row_lines))

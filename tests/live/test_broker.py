@@ -444,7 +444,7 @@ def test_postgres_listener_stops_even_when_a_cancel_is_swallowed(
     listening and stop() waited forever. Here every wait for notifications swallows the
     first cancellation it meets, the way that race does."""
     original = psycopg.AsyncConnection.notifies
-    swallowed = []
+    swallowed: list[bool] = []
 
     async def swallowing_notifies(self: Any, **kwargs: Any) -> Any:
         try:

@@ -33,7 +33,7 @@ def names(messages: list[tuple[str, str]]) -> list[str]:
 
 
 def event(cast: Cast, kind: str, **ids: int | None) -> LiveEvent:
-    return LiveEvent(commission_id=cast.commission.id, kind=kind, **ids)  # type: ignore[arg-type]
+    return LiveEvent(commission_id=cast.commission.id, kind=kind, **ids)
 
 
 def test_a_draft_changes_nothing_for_people_who_cannot_see_it(db: Session, cast: Cast) -> None:
@@ -88,9 +88,9 @@ def test_caucus_events_reach_only_their_delegation_and_instructors(db: Session, 
     us = cast.participants["ursula"]
     seat = proposals.seat_of(
         db,
-        commissions.participant_for(db, cast.commission.id, cast.us_delegate, with_delegation=True),
+        commissions.participant_for(db, cast.commission.id, cast.us_delegate, with_delegation=True),  # type: ignore[arg-type]
         cast.groups["FT"],
-    )  # type: ignore[arg-type]
+    )
     message = caucus.post_message(
         db, us, seat, cast.delegations["US"], cast.groups["FT"], "Hold firm."
     )

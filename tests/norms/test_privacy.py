@@ -282,7 +282,7 @@ def get_routes(routes: list[Any]) -> Iterator[APIRoute]:
         included = getattr(route, "original_router", None)
         if included is not None:
             yield from get_routes(included.routes)
-        elif isinstance(route, APIRoute) and "GET" in route.methods:
+        elif isinstance(route, APIRoute) and "GET" in (route.methods or ()):
             yield route
 
 

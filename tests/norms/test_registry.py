@@ -184,6 +184,7 @@ def test_filters_by_group_commission_and_sponsoring_delegation(
     assert set(codes(db, q="chips")) == {"US on chips", "Other class on chips"}
     assert codes(db, q="chips", commission=public.id) == ["US on chips"]
     choices = registry.search(db, None, RegistryQuery()).choices
+    assert choices is not None
     assert [c for c, _ in choices.groups] == ["CY", "DI", "FT"]  # the pillars of those classes
     assert {t for _, t in choices.commissions} == {"Seminar A", "Seminar B"}
     assert [c for c, _ in choices.delegations] == ["PRC", "US"]

@@ -25,7 +25,9 @@ DELEGATE = Seat(
 )
 
 
-def facts(stage: str, *, author: bool = False, sponsor: bool = False, over: bool = False):  # type: ignore[no-untyped-def]
+def facts(
+    stage: str, *, author: bool = False, sponsor: bool = False, over: bool = False
+) -> ProposalFacts:
     return ProposalFacts(
         stage=stage,
         author_ids=frozenset({ME}) if author else frozenset(),

@@ -25,9 +25,9 @@ def draft(db: Session, cast: Cast, group: str = "FT", author: str = "ursula") ->
     ]
     seat = proposals.seat_of(
         db,
-        commissions.participant_for(db, cast.commission.id, user, with_delegation=True),
+        commissions.participant_for(db, cast.commission.id, user, with_delegation=True),  # type: ignore[arg-type]
         cast.groups[group],
-    )  # type: ignore[arg-type]
+    )
     return proposals.create_proposal(
         db,
         participant,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text
@@ -24,7 +25,7 @@ def bearer(db: Session, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {accounts.create_api_token(db, user, 't')[1]}"}
 
 
-def post(client: TestClient, url: str, data: dict[str, str] | None = None) -> object:
+def post(client: TestClient, url: str, data: dict[str, str] | None = None) -> httpx2.Response:
     token = csrf_from(client.get("/").text)
     return client.post(url, data={**(data or {}), "csrf_token": token})
 
@@ -69,14 +70,14 @@ def test_only_authors_edit_table_or_ask_sponsors(
     assert client.get(f"/proposals/{proposal.id}").status_code == 200
     assert client.get(f"/proposals/{proposal.id}/edit").status_code == 403
     refused = post(client, f"/proposals/{proposal.id}/edit", {"title": "Mine", "text": "Mine."})
-    assert refused.status_code == 403  # type: ignore[attr-defined]
-    assert post(client, f"/proposals/{proposal.id}/stage", {"action": "table"}).status_code == 403  # type: ignore[attr-defined]
+    assert refused.status_code == 403
+    assert post(client, f"/proposals/{proposal.id}/stage", {"action": "table"}).status_code == 403
     asked = post(
         client,
         f"/proposals/{proposal.id}/sponsors",
         {"participant_id": str(cast.participants["ulysses"].id)},
     )
-    assert asked.status_code == 403  # type: ignore[attr-defined]
+    assert asked.status_code == 403
 
 
 def test_only_chairs_and_instructors_move_stages(
@@ -87,12 +88,12 @@ def test_only_chairs_and_instructors_move_stages(
     assert (
         post(client, f"/proposals/{proposal.id}/stage", {"action": "open_debate"}).status_code
         == 403
-    )  # type: ignore[attr-defined]
+    )
     make_co_chair(db, cast, "ulysses", "FT")
     assert (
         post(client, f"/proposals/{proposal.id}/stage", {"action": "open_debate"}).status_code
         == 303
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_co_chairs_cannot_move_stages_when_the_group_forbids_it(
@@ -104,7 +105,7 @@ def test_co_chairs_cannot_move_stages_when_the_group_forbids_it(
     assert (
         post(client, f"/proposals/{proposal.id}/stage", {"action": "open_debate"}).status_code
         == 403
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_a_stage_cannot_be_skipped(client: TestClient, db: Session, cast: Cast) -> None:
@@ -112,7 +113,7 @@ def test_a_stage_cannot_be_skipped(client: TestClient, db: Session, cast: Cast) 
     sign_in(client, "ines")
     assert (
         post(client, f"/proposals/{proposal.id}/stage", {"action": "open_vote"}).status_code == 409
-    )  # type: ignore[attr-defined]
+    )
 
 
 # --- voting --------------------------------------------------------------------------------
@@ -177,12 +178,10 @@ def test_instructors_unseated_and_strangers_cannot_vote(
         "/api/v1" + ballot_url(db, proposal.id), json={"choice": "yes"}, headers=bearer(db, user)
     )
     assert response.status_code in (403, 404)
-    assert (
-        voting.standing(
-            db, open_vote_of(db, proposal), cast.commission.id, cast.groups["FT"].id
-        ).result.cast
-        == 0
+    standing = voting.standing(
+        db, open_vote_of(db, proposal), cast.commission.id, cast.groups["FT"].id
     )
+    assert standing.result is not None and standing.result.cast == 0
 
 
 def test_observer_delegations_speak_but_do_not_vote(
@@ -360,7 +359,7 @@ def test_only_instructors_hide_arguments_and_must_say_why(
             client, f"/proposals/{proposal.id}/arguments/{argument.id}/hide", {"reason": "x"}
         ).status_code
         == 403
-    )  # type: ignore[attr-defined]
+    )
     client.cookies.clear()
     sign_in(client, "ines")
     assert (
@@ -368,7 +367,7 @@ def test_only_instructors_hide_arguments_and_must_say_why(
             client, f"/proposals/{proposal.id}/arguments/{argument.id}/hide", {"reason": " "}
         ).status_code
         == 422
-    )  # type: ignore[attr-defined]
+    )
     assert (
         post(
             client,
@@ -376,7 +375,7 @@ def test_only_instructors_hide_arguments_and_must_say_why(
             {"reason": "Off topic"},
         ).status_code
         == 303
-    )  # type: ignore[attr-defined]
+    )
     logged = db.scalar(select(Activity.data).where(Activity.kind == "argument.hidden"))
     assert logged is not None and logged["reason"] == "Off topic"
 
@@ -387,7 +386,7 @@ def test_arguments_wait_for_debate(client: TestClient, db: Session, cast: Cast) 
     refused = post(
         client, f"/proposals/{proposal.id}/arguments", {"stance": "support", "body": "Yes!"}
     )
-    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert refused.status_code == 403
 
 
 def test_only_authors_accept_friendly_amendments(
@@ -401,10 +400,10 @@ def test_only_authors_accept_friendly_amendments(
     assert (
         post(client, f"/proposals/{proposal.id}/amendments/{amendment.id}/accept").status_code
         == 403
-    )  # type: ignore[attr-defined]
+    )
     assert (
         post(client, f"/proposals/{proposal.id}/amendments/{amendment.id}/vote").status_code == 403
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_strangers_see_no_working_group(client: TestClient, db: Session, cast: Cast) -> None:
@@ -437,8 +436,8 @@ def test_participants_of_another_commission_cannot_be_invited(
         response = post(
             client, f"/proposals/{proposal.id}/sponsors", {"participant_id": str(participant_id)}
         )
-        assert response.status_code == 422  # type: ignore[attr-defined]
-        assert "seated delegate of this commission" in response.text  # type: ignore[attr-defined]
+        assert response.status_code == 422
+        assert "seated delegate of this commission" in response.text
 
 
 def test_the_ballot_shortcut_sees_what_the_full_path_sees(db: Session, cast: Cast) -> None:

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.proposals import service as proposals
+from app.proposals.models import Argument
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, sign_in
 from tests.proposals.helpers import acting, open_vote_of, to_stage
@@ -35,7 +36,7 @@ def test_proposal_page_with_200_arguments(
             db, acting(db, proposal, speakers[i % 3]), stance="support", body=f"Point {i}"
         )
     few = page_queries(client, url, count_queries)
-    roots = []
+    roots: list[Argument] = []
     for i in range(195):
         speaker = acting(db, proposal, speakers[i % 3])
         parent = roots[i % len(roots)].id if roots and i % 4 == 0 else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from itertools import combinations, pairwise
+from typing import Literal
 
 import pytest
 
@@ -99,7 +100,9 @@ def test_voters_without_a_sector_are_left_out_of_sector_figures() -> None:
     }
 
 
-def naive(voters: list[tuple[int, int, int, str]], key: int, across: bool) -> dict:
+def naive(
+    voters: list[tuple[int, int, int, str]], key: Literal[1, 2], across: bool
+) -> dict[tuple[int, int], tuple[int, int]]:
     """Every pair of voters listed one by one: (vote, delegation, sector, choice)."""
     out: dict[tuple[int, int], tuple[int, int]] = {}
     for x, y in combinations(voters, 2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
@@ -158,14 +159,14 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
     copy_id = clone(client, db)
     token = csrf_from(client.get(f"/scenarios/{copy_id}").text)
 
-    def first(model: type) -> object:
+    def first(model: type) -> Any:
         item = db.scalar(select(model).where(model.scenario_id == copy_id))  # type: ignore[attr-defined]
         assert item is not None
         return item
 
     group = first(ScenarioWorkingGroup)
     bad = client.post(
-        f"/scenarios/{copy_id}/working_groups/{group.id}",  # type: ignore[attr-defined]
+        f"/scenarios/{copy_id}/working_groups/{group.id}",
         data={
             "csrf_token": token,
             "name": "FT renamed",
@@ -181,7 +182,7 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
     assert "rules.quorum" in bad.text
     assert "Typed mandate" in bad.text
     good = client.post(
-        f"/scenarios/{copy_id}/working_groups/{group.id}",  # type: ignore[attr-defined]
+        f"/scenarios/{copy_id}/working_groups/{group.id}",
         data={
             "csrf_token": token,
             "name": "FT renamed",
@@ -201,12 +202,12 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
         "consensus",
         0.6,
         "secret",
-    )  # type: ignore[attr-defined]
+    )
 
     delegation = first(ScenarioDelegation)
     assert (
         client.post(
-            f"/scenarios/{copy_id}/delegations/{delegation.id}",  # type: ignore[attr-defined]
+            f"/scenarios/{copy_id}/delegations/{delegation.id}",
             data={
                 "csrf_token": token,
                 "name": "USA",
@@ -217,12 +218,12 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
         == 303
     )
     db.refresh(delegation)
-    assert delegation.brief == "New instructions"  # type: ignore[attr-defined]
+    assert delegation.brief == "New instructions"
 
     sector = first(ScenarioSector)
     assert (
         client.post(
-            f"/scenarios/{copy_id}/sectors/{sector.id}",  # type: ignore[attr-defined]
+            f"/scenarios/{copy_id}/sectors/{sector.id}",
             data={"csrf_token": token, "name": "", "description": "x"},
         ).status_code
         == 422
@@ -230,14 +231,14 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
 
     inject = first(ScenarioInject)
     refused = client.post(
-        f"/scenarios/{copy_id}/injects/{inject.id}",  # type: ignore[attr-defined]
+        f"/scenarios/{copy_id}/injects/{inject.id}",
         data={"csrf_token": token, "title": "Blackout", "trigger": "on_idle", "idle_minutes": ""},
     )
     assert refused.status_code == 422
     assert "an on_idle trigger needs idle_minutes" in refused.text
     assert (
         client.post(
-            f"/scenarios/{copy_id}/injects/{inject.id}",  # type: ignore[attr-defined]
+            f"/scenarios/{copy_id}/injects/{inject.id}",
             data={
                 "csrf_token": token,
                 "title": "Blackout",
@@ -250,7 +251,7 @@ def test_every_part_has_a_form_that_validates_and_keeps_what_was_typed(
         == 303
     )
     db.refresh(inject)
-    assert (inject.title, inject.idle_minutes, inject.delegation_code) == ("Blackout", 7, "PRC")  # type: ignore[attr-defined]
+    assert (inject.title, inject.idle_minutes, inject.delegation_code) == ("Blackout", 7, "PRC")
     # And the scenario still exports as a valid file.
     from app.scenarios.service import parse_scenario_file
 

@@ -196,7 +196,7 @@ def room(database_url: str) -> Iterator[Room]:
             )
             assert changed.status_code == 303, changed.text
             with engine.connect() as conn:
-                ids = dict(
+                ids: dict[Any, Any] = dict(
                     conn.execute(
                         text(
                             "SELECT u.username, p.id FROM participants p"
@@ -499,14 +499,14 @@ def dumped_rows(database_url: str, table: str) -> list[dict[str, Any]]:
     if database_url.startswith("sqlite"):
         conn = sqlite3.connect(sqlite_file(database_url))
         try:
-            columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            names = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
             prefix = f'INSERT INTO "{table}" VALUES('
-            rows = []
+            inserted: list[dict[str, Any]] = []
             for line in conn.iterdump():
                 if line.startswith(prefix):
                     values = line[len(prefix) : -2].split(",")
-                    rows.append(dict(zip(columns, (v.strip("'") for v in values), strict=True)))
-            return rows
+                    inserted.append(dict(zip(names, (v.strip("'") for v in values), strict=True)))
+            return inserted
         finally:
             conn.close()
     dump = subprocess.run(
@@ -520,7 +520,8 @@ def dumped_rows(database_url: str, table: str) -> list[dict[str, Any]]:
         text=True,
         check=True,
     ).stdout
-    rows, columns = [], None
+    rows: list[dict[str, Any]] = []
+    columns: list[str] | None = None
     for line in dump.splitlines():
         if line.startswith(f"COPY public.{table} "):
             columns = [c.strip() for c in line.split("(", 1)[1].split(")", 1)[0].split(",")]

@@ -4,6 +4,7 @@ that closes a vote: by hand, at the deadline, at the commission's conclusion."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +24,7 @@ from tests.conftest import Cast, sign_in
 from tests.proposals.helpers import acting, open_vote_of, to_stage
 
 
-def secret_vote(db: Session, cast: Cast, **rules: object) -> tuple[Proposal, Vote]:
+def secret_vote(db: Session, cast: Cast, **rules: Any) -> tuple[Proposal, Vote]:
     proposal = to_stage(db, cast, "voting", ballot_type="secret", **rules)
     return proposal, open_vote_of(db, proposal)
 

@@ -102,6 +102,7 @@ def test_the_tally_the_dashboard_and_the_ballot_agree_on_who_votes(
         for name, user in users.items()
         if rules.can_vote(acting(db, proposal, user).seat, unit)
     }
+    assert standing.result is not None  # a roll-call vote has a running tally
     assert standing.result.eligible == open_vote.eligible
     assert {p.user.username for p in open_vote.not_voted} == may_vote
     if unit == "delegate":
@@ -115,6 +116,7 @@ def test_the_tally_the_dashboard_and_the_ballot_agree_on_who_votes(
     voting.cast_ballot(db, acting(db, proposal, cast.us_delegate), vote.id, "yes")
     board = next(b for b in instructor.dashboard(db, cast.commission.id) if b.group.code == "FT")
     after = voting.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
+    assert after.result is not None
     assert board.open_votes[0].cast == after.result.cast == 1
     assert board.open_votes[0].everyone_voted == after.everyone_voted == (unit == "delegation")
 
