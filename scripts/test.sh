@@ -21,10 +21,11 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || [ ! -e /usr/share/fonts/tru
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
 fi
 
-echo "== ruff, ruff format, mypy"
+echo "== ruff, ruff format, mypy, the import rule"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy app tests
+.venv/bin/python scripts/check_imports.py
 
 PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/commission_test}"
 if .venv/bin/python - "$PG_URL" <<'PY'

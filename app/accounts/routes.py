@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -19,19 +17,15 @@ from app.accounts.auth import (
     set_session_cookie,
 )
 from app.accounts.rules import normalize_username
+from app.accounts.waiting import client_address, retry_after, try_again_in
 from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.forms import FormState, safe_next_url
 from app.i18n import gettext as _
-from app.i18n import ngettext
 from app.ids import Id
 from app.web import render
 
 router = APIRouter()
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/sign-in", name="sign_in")
@@ -39,20 +33,6 @@ def sign_in_page(request: Request, user: OptionalUser, next: str = "/") -> Respo
     if user is not None:
         return RedirectResponse(safe_next_url(next), status_code=303)
     return render(request, "accounts/sign_in.html", {"next": safe_next_url(next)})
-
-
-def try_again_in(wait: timedelta) -> str:
-    """The wait in words, rounded up: in seconds, or minutes once it is long."""
-    seconds = max(1, math.ceil(wait.total_seconds()))
-    if seconds < 120:
-        return ngettext("Try again in %(num)s second.", "Try again in %(num)s seconds.", seconds)
-    minutes = math.ceil(seconds / 60)
-    return ngettext("Try again in %(num)s minute.", "Try again in %(num)s minutes.", minutes)
-
-
-def retry_after(response: Response, wait: timedelta) -> Response:
-    response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
-    return response
 
 
 @router.post("/sign-in")

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts import service as accounts
 from app.accounts.auth import OptionalUser, SignInRequired, remember_device, set_session_cookie
-from app.accounts.routes import client_address, retry_after, try_again_in
 from app.accounts.rules import normalize_username, password_problem, username_problem
+from app.accounts.waiting import client_address, retry_after, try_again_in
 from app.commissions import rules, service
 from app.config import get_settings
 from app.db import SessionDep, utcnow

@@ -21,7 +21,7 @@ from app.ids import Id
 from app.injects import rules
 from app.injects import service as injects
 from app.injects.models import Inject
-from app.instructor.routes import manage_page
+from app.instructor.pages import manage_page
 from app.instructor.service import managed_commission
 from app.web import render
 

@@ -15,7 +15,7 @@ from app.errors import NotAllowed, NotFound
 from app.forms import FormFields
 from app.i18n import gettext as _
 from app.ids import Id
-from app.instructor.routes import instructor_home_page
+from app.instructor.pages import instructor_home_page
 from app.scenarios import service
 from app.scenarios.models import Scenario
 from app.web import render

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from app.accounts import service
 from app.accounts.auth import DEVICE_COOKIE, SESSION_COOKIE
 from app.accounts.models import SignInThrottle, User
-from app.accounts.routes import try_again_in
 from app.accounts.rules import ADDRESS_LIMIT, NAME_LIMIT, PAIR_LIMIT
+from app.accounts.waiting import try_again_in
 from app.db import utcnow, writing
 from tests.accounts.conftest import Clock, browser
 from tests.conftest import PASSWORD, Cast, make_user, post_form
