@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
-from app.errors import Invalid
+from app.errors import DomainError, Invalid
 from app.i18n import gettext as _
 from app.ids import MAX_ID
 
@@ -24,6 +26,48 @@ class FormState:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused form after its transaction is undone: the status to answer with and where the
+    message goes when the form is drawn again with what was typed."""
+
+    status_code: int
+    message: str
+    field: str | None
+
+    def errors(
+        self, default: str | None = None, *, fields: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """The message under the field it names, or under `default` when it names none.
+
+        `fields` maps the service's field names to the form's, for a page with several forms;
+        a field of another form (or none at all, without a default) gives no field errors, and
+        the page shows `general` instead."""
+        name = self.field
+        if fields is not None:
+            name = fields.get(name) if name else None
+        name = name or default
+        return {name: self.message} if name else {}
+
+    def general(
+        self, default: str | None = None, *, fields: Mapping[str, str] | None = None
+    ) -> str | None:
+        """The message for the top of the form when no field of it shows the message."""
+        return None if self.errors(default, fields=fields) else self.message
+
+
+def refused(
+    session: Session, error: DomainError, *, reraise: tuple[type[DomainError], ...] = ()
+) -> Refusal:
+    """Undo what the refused request wrote, so that the page drawn next shows the state as it
+    was, and say how to redraw its form. Errors of the kinds in `reraise` (say NotFound) are not
+    the form's to explain: they go on to the error page."""
+    session.rollback()
+    if isinstance(error, reraise):
+        raise error
+    return Refusal(error.status_code, error.message, error.field)
 
 
 def whole_number(value: str | None) -> int | None:

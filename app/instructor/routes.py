@@ -13,7 +13,7 @@ from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.db import SessionDep
 from app.errors import DomainError, NotAllowed
-from app.forms import form_id, form_ids, whole_number
+from app.forms import form_id, form_ids, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
 from app.injects import service as injects
@@ -45,16 +45,14 @@ def open_commission(
         chosen = form_id(scenario_id, field="scenario_id")
         commission = service.open_from_scenario(session, user, chosen or 0, title)
     except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
+        refusal = refused(session, error, reraise=(NotAllowed,))
         return instructor_home_page(
             request,
             session,
             user,
-            status_code=error.status_code,
+            status_code=refusal.status_code,
             values={"title": title, "scenario_id": scenario_id},
-            errors={error.field or "title": error.message},
+            errors=refusal.errors("title"),
         )
     return RedirectResponse(f"/commissions/{commission.id}/manage", status_code=303)
 
@@ -87,8 +85,8 @@ def start(request: Request, session: SessionDep, user: CurrentUser, commission_i
     try:
         service.start_session(session, commission, me)
     except DomainError as error:
-        session.rollback()
-        return manage_page(request, session, commission, error.status_code, error=error.message)
+        refusal = refused(session, error)
+        return manage_page(request, session, commission, refusal.status_code, error=refusal.message)
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 
 
