@@ -27,7 +27,8 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.instructor import rules, seating
-from app.instructor.roster import RosterRow, new_password, suggest_username
+from app.instructor.credentials import new_password, suggest_username
+from app.instructor.roster import RosterRow
 from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import service as proposals
