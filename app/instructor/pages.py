@@ -19,7 +19,7 @@ from app.errors import NotAllowed
 from app.i18n import gettext as _
 from app.injects import service as injects
 from app.instructor import roster as roster_files
-from app.instructor import rules, service
+from app.instructor import rules, seats, service
 from app.scenarios.models import Scenario
 from app.web import render
 
@@ -79,7 +79,7 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "roster": data,
         "join_code": commissions.format_join_code(commission.join_code),
         "injects": injects.list_injects(session, commission.id),
-        "brief_sharing": service.brief_sharing(data),
+        "brief_sharing": seats.brief_sharing(data),
         "roster_columns": roster_files.POSITIONAL_COLUMNS,
         "concluded": rules.console_change_refusal(commission.status) is not None,
         "memberships": {

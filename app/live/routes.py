@@ -34,7 +34,7 @@ from app.ids import Id
 from app.injects import rules as inject_rules
 from app.injects import service as injects
 from app.injects.models import Inject
-from app.instructor import service as instructor
+from app.instructor.dashboard import service as instructor
 from app.live.broker import LiveEvent
 from app.proposals import rules, views
 from app.proposals import service as proposals
