@@ -23,7 +23,7 @@ from app.instructor import enrolment, seats, service
 from app.instructor import roster as roster_files
 from app.instructor.conclusion import routes as conclusion
 from app.instructor.dashboard import routes as dashboard
-from app.instructor.pages import instructor_home_page, manage_page
+from app.instructor.pages import instructor_home_page, manage_page, redraw_manage_page
 from app.instructor.seats import SeatChoice
 from app.instructor.service import GroupRules
 from app.web import render
@@ -90,8 +90,7 @@ def start(request: Request, session: SessionDep, user: CurrentUser, commission_i
     try:
         service.start_session(session, commission, me)
     except DomainError as error:
-        refusal = refused(session, error)
-        return manage_page(request, session, commission, refusal.status_code, error=refusal.message)
+        return redraw_manage_page(request, session, commission, refused(session, error))
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 
 
@@ -121,14 +120,8 @@ def seat(
         )
         seats.seat_participant(session, commission, me, participant_id, choice)
     except DomainError as error:
-        refusal = refused(session, error)
-        return manage_page(
-            request,
-            session,
-            commission,
-            refusal.status_code,
-            error=refusal.message,
-            error_row=participant_id,
+        return redraw_manage_page(
+            request, session, commission, refused(session, error), error_row=participant_id
         )
     return RedirectResponse(
         f"/commissions/{commission_id}/manage#participant-{participant_id}", status_code=303
@@ -152,13 +145,11 @@ def auto_seat(
             session, commission, me, reseat_all=reseat_all, groups_per_student=per_student
         )
     except DomainError as error:
-        refusal = refused(session, error)
-        return manage_page(
+        return redraw_manage_page(
             request,
             session,
             commission,
-            refusal.status_code,
-            error=refusal.message,
+            refused(session, error),
             auto_seat_values={"groups_per_student": groups_per_student, "reseat_all": reseat_all},
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#roster", status_code=303)
@@ -177,14 +168,8 @@ def reset_password(
     try:
         reset = enrolment.reset_password(session, commission, me, participant_id)
     except NotAllowed as error:
-        refusal = refused(session, error)
-        return manage_page(
-            request,
-            session,
-            commission,
-            refusal.status_code,
-            error=refusal.message,
-            error_row=participant_id,
+        return redraw_manage_page(
+            request, session, commission, refused(session, error), error_row=participant_id
         )
     # The password is in this page only: never in a URL, a log or the history of a cache.
     return render(
@@ -298,14 +283,8 @@ def change_rules(
             ),
         )
     except DomainError as error:
-        refusal = refused(session, error)
-        return manage_page(
-            request,
-            session,
-            commission,
-            refusal.status_code,
-            error=refusal.message,
-            error_group=code,
+        return redraw_manage_page(
+            request, session, commission, refused(session, error), error_group=code
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#rules-{code}", status_code=303)
 
@@ -351,8 +330,7 @@ def partner_status(
     try:
         service.set_partner_status(session, commission, me, delegation_id, status)
     except DomainError as error:
-        refusal = refused(session, error)
-        return manage_page(request, session, commission, refusal.status_code, error=refusal.message)
+        return redraw_manage_page(request, session, commission, refused(session, error))
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
 
 
