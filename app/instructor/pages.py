@@ -18,7 +18,7 @@ from app.commissions.models import Commission, Participant
 from app.errors import NotAllowed
 from app.forms import Refusal
 from app.i18n import gettext as _
-from app.injects import service as injects
+from app.injects.console import console_section
 from app.instructor import roster as roster_files
 from app.instructor import rules, seats, service
 from app.scenarios.models import Scenario
@@ -69,9 +69,6 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "roster_problems": [],
         "partner_errors": {},
         "partner_values": {},
-        "inject_errors": {},
-        "inject_values": {},
-        "error_inject": None,
         "auto_seat_values": {},
     }
     return {
@@ -79,7 +76,7 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "commission": commission,
         "roster": data,
         "join_code": commissions.format_join_code(commission.join_code),
-        "injects": injects.list_injects(session, commission.id),
+        **console_section(session, commission.id),
         "brief_sharing": seats.brief_sharing(data),
         "roster_columns": roster_files.POSITIONAL_COLUMNS,
         "concluded": rules.console_change_refusal(commission.status) is not None,
