@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.commissions.models import GroupRuleColumns
 from app.db import Base, one_of, utcnow
 from app.injects.rules import TRIGGERS
-from app.proposals.rules import SPONSORSHIP_RULES
-from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 
 DELEGATION_STATUSES = ("member", "observer")
 
@@ -63,18 +62,11 @@ class Scenario(Base):
     )
 
 
-class ScenarioWorkingGroup(Base):
+class ScenarioWorkingGroup(GroupRuleColumns, Base):
     """A pillar of the scenario, with its mandate and the default rules a commission starts with."""
 
     __tablename__ = "scenario_working_groups"
-    __table_args__ = (
-        UniqueConstraint("scenario_id", "code"),
-        one_of("voting_rule", VOTING_RULES),
-        one_of("ballot_unit", BALLOT_UNITS),
-        one_of("ballot_type", BALLOT_TYPES),
-        one_of("sponsorship", SPONSORSHIP_RULES),
-        CheckConstraint("quorum >= 0 AND quorum <= 1", name="quorum_share"),
-    )
+    __table_args__ = (UniqueConstraint("scenario_id", "code"), *GroupRuleColumns.rule_checks())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
@@ -83,13 +75,6 @@ class ScenarioWorkingGroup(Base):
     name: Mapped[str] = mapped_column(String(120))
     mandate: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
-    voting_rule: Mapped[str] = mapped_column(String(20), default="double_majority")
-    quorum: Mapped[float] = mapped_column(default=0.5)
-    ballot_unit: Mapped[str] = mapped_column(String(12), default="delegate")
-    ballot_type: Mapped[str] = mapped_column(String(12), default="roll_call")
-    sponsorship: Mapped[str] = mapped_column(String(30), default="every_member_delegation")
-    hide_running_tally: Mapped[bool] = mapped_column(default=False)
-    chairs_move_stages: Mapped[bool] = mapped_column(default=True)
 
     scenario: Mapped[Scenario] = relationship(back_populates="working_groups", lazy="raise")
 
