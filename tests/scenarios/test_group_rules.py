@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from app.archive.schemas import WorkingGroupRow
+from app.archive.rows import WorkingGroupRow
 from app.commissions.models import GROUP_RULE_FIELDS, GroupRuleColumns, WorkingGroup
 from app.proposals.rules import SPONSORSHIP_RULES
 from app.scenarios.models import ScenarioWorkingGroup

@@ -1,0 +1,312 @@
+"""Writing a commission to its archive: every table read with one query, holding what the
+archive's reader may read (app.archive.service says what an archive is for)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import Session, load_only
+
+from app.accounts.models import User
+from app.activity.models import Activity
+from app.archive.rows import (
+    ActivityRow,
+    AmendmentRow,
+    ArgumentRow,
+    AuthorRow,
+    BallotReceiptRow,
+    CaucusMessageRow,
+    CommissionRow,
+    DelegationRow,
+    InjectRow,
+    KeyedRow,
+    MembershipRow,
+    NormRow,
+    ParticipantRow,
+    ProposalRow,
+    RevisionRow,
+    RoleBriefRow,
+    RollCallBallotRow,
+    Row,
+    SecretBallotCountRow,
+    SectorRow,
+    SponsorshipRow,
+    UserRow,
+    VoteRow,
+    WorkingGroupRow,
+)
+from app.archive.schemas import (
+    ACTIVITY_DATA_REFERENCES,
+    FORMAT,
+    REFERENCES,
+    TABLES,
+    VERSION,
+    Archive,
+    Progress,
+    is_row_id,
+    silent,
+)
+from app.caucus.models import CaucusMessage
+from app.commissions.models import (
+    Commission,
+    Delegation,
+    Participant,
+    RoleBrief,
+    Sector,
+    WorkingGroup,
+    WorkingGroupMembership,
+)
+from app.db import utcnow
+from app.errors import NotFound
+from app.i18n import gettext as _
+from app.injects.models import Inject
+from app.norms.models import Norm
+from app.proposals import rules as proposal_rules
+from app.proposals import service as proposals
+from app.proposals.models import (
+    Amendment,
+    Argument,
+    Proposal,
+    ProposalAuthor,
+    Revision,
+    Sponsorship,
+)
+from app.proposals.rules import ProposalFacts, Seat
+from app.scenarios import service as scenarios
+from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
+
+
+def _table_queries(commission: Commission) -> dict[str, tuple[Select[Any], type[Row]]]:
+    """One query per table, each selecting exactly this commission's rows in key order."""
+    cid = commission.id
+    seated = select(Participant.user_id).where(Participant.commission_id == cid)
+    groups = select(WorkingGroup.id).where(WorkingGroup.commission_id == cid)
+    delegations = select(Delegation.id).where(Delegation.commission_id == cid)
+    proposals = select(Proposal.id).where(Proposal.commission_id == cid)
+    votes = select(Vote.id).where(Vote.proposal_id.in_(proposals))
+    # An open secret vote's ballots are sealed to this server's key and not counted yet: the
+    # file holds the vote but neither its receipts nor counters (see export_commission).
+    counted = select(Vote.id).where(
+        Vote.proposal_id.in_(proposals),
+        or_(Vote.ballot_type != "secret", Vote.closed_at.is_not(None)),
+    )
+    return {
+        # Only the columns the file keeps: a password hash is never even read.
+        "users": (
+            select(User)
+            .options(load_only(User.username, User.display_name, User.email, User.is_instructor))
+            .where(or_(User.id.in_(seated), User.id == commission.created_by_id))
+            .order_by(User.id),
+            UserRow,
+        ),
+        "delegations": (_rows(Delegation, Delegation.commission_id == cid), DelegationRow),
+        "sectors": (_rows(Sector, Sector.commission_id == cid), SectorRow),
+        "working_groups": (_rows(WorkingGroup, WorkingGroup.commission_id == cid), WorkingGroupRow),
+        "role_briefs": (_rows(RoleBrief, RoleBrief.commission_id == cid), RoleBriefRow),
+        "participants": (_rows(Participant, Participant.commission_id == cid), ParticipantRow),
+        "working_group_memberships": (
+            _rows(
+                WorkingGroupMembership,
+                WorkingGroupMembership.working_group_id.in_(groups),
+                WorkingGroupMembership.participant_id,
+                WorkingGroupMembership.working_group_id,
+            ),
+            MembershipRow,
+        ),
+        "proposals": (_rows(Proposal, Proposal.commission_id == cid), ProposalRow),
+        "proposal_authors": (
+            _rows(
+                ProposalAuthor,
+                ProposalAuthor.proposal_id.in_(proposals),
+                ProposalAuthor.proposal_id,
+                ProposalAuthor.participant_id,
+            ),
+            AuthorRow,
+        ),
+        "sponsorships": (
+            _rows(
+                Sponsorship,
+                Sponsorship.proposal_id.in_(proposals),
+                Sponsorship.proposal_id,
+                Sponsorship.participant_id,
+            ),
+            SponsorshipRow,
+        ),
+        "amendments": (_rows(Amendment, Amendment.proposal_id.in_(proposals)), AmendmentRow),
+        "revisions": (_rows(Revision, Revision.proposal_id.in_(proposals)), RevisionRow),
+        "arguments": (_rows(Argument, Argument.proposal_id.in_(proposals)), ArgumentRow),
+        "caucus_messages": (
+            _rows(CaucusMessage, CaucusMessage.delegation_id.in_(delegations)),
+            CaucusMessageRow,
+        ),
+        "votes": (_rows(Vote, Vote.proposal_id.in_(proposals)), VoteRow),
+        "ballot_receipts": (
+            _rows(BallotReceipt, BallotReceipt.vote_id.in_(counted)),
+            BallotReceiptRow,
+        ),
+        "roll_call_ballots": (
+            _rows(RollCallBallot, RollCallBallot.vote_id.in_(votes)),
+            RollCallBallotRow,
+        ),
+        "secret_ballot_counts": (
+            _rows(
+                SecretBallotCount,
+                SecretBallotCount.vote_id.in_(counted),
+                SecretBallotCount.vote_id,
+                SecretBallotCount.delegation_id,
+                SecretBallotCount.choice,
+            ),
+            SecretBallotCountRow,
+        ),
+        "norms": (_rows(Norm, Norm.commission_id == cid), NormRow),
+        "injects": (_rows(Inject, Inject.commission_id == cid), InjectRow),
+        "activities": (_rows(Activity, Activity.commission_id == cid), ActivityRow),
+    }
+
+
+def _rows(model: Any, where: ColumnElement[bool], *order: Any) -> Select[Any]:
+    """The rows of one table that `where` picks, by id unless `order` names the key."""
+    return select(model).where(where).order_by(*(order or (model.id,)))
+
+
+def _without_dangling_data(activities: list[Any], tables: dict[str, list[Any]]) -> None:
+    """Activity data names rows without a foreign key; one that no longer exists becomes null,
+    so that every export is a file its own import accepts."""
+    present = {
+        table: {row.id for row in tables[table]} for table in set(ACTIVITY_DATA_REFERENCES.values())
+    }
+    for entry in activities:
+        for key, table in ACTIVITY_DATA_REFERENCES.items():
+            value = entry.data.get(key)
+            if is_row_id(value) and value not in present[table]:
+                entry.data = {**entry.data, key: None}
+
+
+def _readable_proposals(
+    commission: Commission,
+    tables: dict[str, list[Any]],
+    seat_in: Callable[[int], Seat] | None,
+) -> set[int]:
+    """The proposals of the file that its reader may read, by the rule the pages use
+    (app.proposals.rules.can_view); without a reader, those open to every member."""
+    authors: dict[int, set[int]] = {}
+    for author in tables["proposal_authors"]:
+        authors.setdefault(author.proposal_id, set()).add(author.participant_id)
+    sponsors: dict[int, set[int]] = {}
+    for sponsorship in tables["sponsorships"]:
+        sponsors.setdefault(sponsorship.proposal_id, set()).add(sponsorship.participant_id)
+    chairs_move = {group.id: group.chairs_move_stages for group in tables["working_groups"]}
+    readable = set()
+    for proposal in tables["proposals"]:
+        facts = ProposalFacts(
+            stage=proposal.stage,
+            author_ids=frozenset(authors.get(proposal.id, ())),
+            sponsor_ids=frozenset(sponsors.get(proposal.id, ())),
+            chairs_move_stages=chairs_move[proposal.working_group_id],
+            session_over=commission.status == "concluded",
+        )
+        if (
+            proposal_rules.can_view(seat_in(proposal.working_group_id), facts)
+            if seat_in is not None
+            else proposal_rules.open_to_members(facts)
+        ):
+            readable.add(proposal.id)
+    return readable
+
+
+def _without_proposals(tables: dict[str, list[Any]], left_out: set[int]) -> None:
+    """The file without these proposals and every row that refers to one of them, or to a
+    row that does (their authors, sponsors, revisions, log entries …): a reference in the
+    file always resolves, and nothing of a proposal left out stays behind."""
+    gone: dict[str, set[int]] = {"proposals": left_out}
+    for table in TABLES:
+        links = REFERENCES.get(table, {})
+        kept = []
+        for row in tables[table]:
+            out = (table == "proposals" and row.id in left_out) or any(
+                getattr(row, field) in gone.get(target, ()) for field, target in links.items()
+            )
+            if not out:
+                kept.append(row)
+            elif isinstance(row, KeyedRow):
+                gone.setdefault(table, set()).add(row.id)
+        tables[table] = kept
+
+
+def _seats_of(session: Session, reader: Participant) -> Callable[[int], Seat]:
+    """The reader as seen from each working group, as the pages see them there."""
+    memberships = {
+        membership.working_group_id: membership
+        for membership in session.scalars(
+            select(WorkingGroupMembership).where(WorkingGroupMembership.participant_id == reader.id)
+        )
+    }
+    delegation = (
+        session.get(Delegation, reader.delegation_id) if reader.delegation_id is not None else None
+    )
+    return lambda group_id: proposals.seat_from(reader, delegation, memberships.get(group_id))
+
+
+def export_commission(
+    session: Session,
+    commission_id: int,
+    progress: Progress | None = None,
+    *,
+    reader: Participant | None = None,
+    include_drafts: bool = False,
+) -> dict[str, Any]:
+    """The commission as a JSON-ready dict, read with one query per table.
+
+    An archive holds what its reader may read. With a `reader` (the instructor downloading
+    it), a proposal is in the file only if that participant may read it on its page: nobody's
+    private draft is, unless they wrote it or were asked to sponsor it. Without one (the
+    operator, at the command line), the file holds every proposal members may read, and the
+    private drafts too only with `include_drafts` (to move a whole installation, losing
+    nothing). A proposal left out takes with it every row about it (see _without_proposals).
+
+    Accounts go without password hashes, sessions, tokens or sign-in attempts. A closed
+    secret vote goes as its receipts and per-delegation counters only. An open secret vote
+    goes without receipts or counters: its ballots are sealed under this server's key, which
+    another installation does not hold, and counting them into the file would be the running
+    tally nobody may see. Imported, it is open with no ballots, and its voters vote again.
+    """
+    if reader is not None and include_drafts:
+        raise ValueError("include_drafts is the operator's choice; a reader's archive has theirs")
+    report = progress or silent
+    commission = session.get(Commission, commission_id)
+    if commission is None:
+        raise NotFound(_("There is no commission with the id %(id)s.", id=commission_id))
+    scenario = (
+        scenarios.load_scenario(session, commission.scenario_id)
+        if commission.scenario_id is not None
+        else None
+    )
+    report("commission", 1)
+    tables: dict[str, list[Any]] = {}
+    # Children before parents: should the commission be running (and the database not give
+    # one snapshot, as PostgreSQL at READ COMMITTED does not), a row read later may be newer
+    # than the rest, but a parent is never newer than its child, so every reference resolves.
+    for name, (query, row) in reversed(_table_queries(commission).items()):
+        tables[name] = [row.model_validate(item) for item in session.scalars(query)]
+        report(name, len(tables[name]))
+    if not include_drafts:
+        seat_in = _seats_of(session, reader) if reader is not None else None
+        readable = _readable_proposals(commission, tables, seat_in)
+        _without_proposals(tables, {p.id for p in tables["proposals"]} - readable)
+    _without_dangling_data(tables["activities"], tables)
+    archive = Archive(
+        format=FORMAT,
+        version=VERSION,
+        exported_at=utcnow(),
+        scenario=scenarios.scenario_to_file(scenario) if scenario is not None else None,
+        commission=CommissionRow.model_validate(commission),
+        **tables,
+    )
+    return archive.model_dump(mode="json")
+
+
+def archive_json(archive: dict[str, Any]) -> str:
+    return json.dumps(archive, ensure_ascii=False, indent=2) + "\n"
