@@ -7,41 +7,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.accounts.models import User
-from app.activity.models import Activity
-from app.archive.rows import (
-    ActivityRow,
-    AmendmentRow,
-    ArgumentRow,
-    AuthorRow,
-    BallotReceiptRow,
-    CaucusMessageRow,
-    CommissionRow,
-    DelegationRow,
-    InjectRow,
-    KeyedRow,
-    MembershipRow,
-    NormRow,
-    ParticipantRow,
-    ProposalRow,
-    RevisionRow,
-    RoleBriefRow,
-    RollCallBallotRow,
-    Row,
-    SecretBallotCountRow,
-    SectorRow,
-    SponsorshipRow,
-    UserRow,
-    VoteRow,
-    WorkingGroupRow,
-)
+from app.archive.rows import CommissionRow, KeyedRow
 from app.archive.schemas import (
     ACTIVITY_DATA_REFERENCES,
     FORMAT,
     REFERENCES,
+    ROWS,
     TABLES,
     VERSION,
     Archive,
@@ -49,127 +23,20 @@ from app.archive.schemas import (
     is_row_id,
     silent,
 )
-from app.caucus.models import CaucusMessage
+from app.archive.tables import table_queries
 from app.commissions.models import (
     Commission,
     Delegation,
     Participant,
-    RoleBrief,
-    Sector,
-    WorkingGroup,
     WorkingGroupMembership,
 )
 from app.db import utcnow
 from app.errors import NotFound
 from app.i18n import gettext as _
-from app.injects.models import Inject
-from app.norms.models import Norm
 from app.proposals import rules as proposal_rules
 from app.proposals import service as proposals
-from app.proposals.models import (
-    Amendment,
-    Argument,
-    Proposal,
-    ProposalAuthor,
-    Revision,
-    Sponsorship,
-)
 from app.proposals.rules import ProposalFacts, Seat
 from app.scenarios import service as scenarios
-from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
-
-
-def _table_queries(commission: Commission) -> dict[str, tuple[Select[Any], type[Row]]]:
-    """One query per table, each selecting exactly this commission's rows in key order."""
-    cid = commission.id
-    seated = select(Participant.user_id).where(Participant.commission_id == cid)
-    groups = select(WorkingGroup.id).where(WorkingGroup.commission_id == cid)
-    delegations = select(Delegation.id).where(Delegation.commission_id == cid)
-    proposals = select(Proposal.id).where(Proposal.commission_id == cid)
-    votes = select(Vote.id).where(Vote.proposal_id.in_(proposals))
-    # An open secret vote's ballots are sealed to this server's key and not counted yet: the
-    # file holds the vote but neither its receipts nor counters (see export_commission).
-    counted = select(Vote.id).where(
-        Vote.proposal_id.in_(proposals),
-        or_(Vote.ballot_type != "secret", Vote.closed_at.is_not(None)),
-    )
-    return {
-        # Only the columns the file keeps: a password hash is never even read.
-        "users": (
-            select(User)
-            .options(load_only(User.username, User.display_name, User.email, User.is_instructor))
-            .where(or_(User.id.in_(seated), User.id == commission.created_by_id))
-            .order_by(User.id),
-            UserRow,
-        ),
-        "delegations": (_rows(Delegation, Delegation.commission_id == cid), DelegationRow),
-        "sectors": (_rows(Sector, Sector.commission_id == cid), SectorRow),
-        "working_groups": (_rows(WorkingGroup, WorkingGroup.commission_id == cid), WorkingGroupRow),
-        "role_briefs": (_rows(RoleBrief, RoleBrief.commission_id == cid), RoleBriefRow),
-        "participants": (_rows(Participant, Participant.commission_id == cid), ParticipantRow),
-        "working_group_memberships": (
-            _rows(
-                WorkingGroupMembership,
-                WorkingGroupMembership.working_group_id.in_(groups),
-                WorkingGroupMembership.participant_id,
-                WorkingGroupMembership.working_group_id,
-            ),
-            MembershipRow,
-        ),
-        "proposals": (_rows(Proposal, Proposal.commission_id == cid), ProposalRow),
-        "proposal_authors": (
-            _rows(
-                ProposalAuthor,
-                ProposalAuthor.proposal_id.in_(proposals),
-                ProposalAuthor.proposal_id,
-                ProposalAuthor.participant_id,
-            ),
-            AuthorRow,
-        ),
-        "sponsorships": (
-            _rows(
-                Sponsorship,
-                Sponsorship.proposal_id.in_(proposals),
-                Sponsorship.proposal_id,
-                Sponsorship.participant_id,
-            ),
-            SponsorshipRow,
-        ),
-        "amendments": (_rows(Amendment, Amendment.proposal_id.in_(proposals)), AmendmentRow),
-        "revisions": (_rows(Revision, Revision.proposal_id.in_(proposals)), RevisionRow),
-        "arguments": (_rows(Argument, Argument.proposal_id.in_(proposals)), ArgumentRow),
-        "caucus_messages": (
-            _rows(CaucusMessage, CaucusMessage.delegation_id.in_(delegations)),
-            CaucusMessageRow,
-        ),
-        "votes": (_rows(Vote, Vote.proposal_id.in_(proposals)), VoteRow),
-        "ballot_receipts": (
-            _rows(BallotReceipt, BallotReceipt.vote_id.in_(counted)),
-            BallotReceiptRow,
-        ),
-        "roll_call_ballots": (
-            _rows(RollCallBallot, RollCallBallot.vote_id.in_(votes)),
-            RollCallBallotRow,
-        ),
-        "secret_ballot_counts": (
-            _rows(
-                SecretBallotCount,
-                SecretBallotCount.vote_id.in_(counted),
-                SecretBallotCount.vote_id,
-                SecretBallotCount.delegation_id,
-                SecretBallotCount.choice,
-            ),
-            SecretBallotCountRow,
-        ),
-        "norms": (_rows(Norm, Norm.commission_id == cid), NormRow),
-        "injects": (_rows(Inject, Inject.commission_id == cid), InjectRow),
-        "activities": (_rows(Activity, Activity.commission_id == cid), ActivityRow),
-    }
-
-
-def _rows(model: Any, where: ColumnElement[bool], *order: Any) -> Select[Any]:
-    """The rows of one table that `where` picks, by id unless `order` names the key."""
-    return select(model).where(where).order_by(*(order or (model.id,)))
 
 
 def _without_dangling_data(activities: list[Any], tables: dict[str, list[Any]]) -> None:
@@ -289,8 +156,8 @@ def export_commission(
     # Children before parents: should the commission be running (and the database not give
     # one snapshot, as PostgreSQL at READ COMMITTED does not), a row read later may be newer
     # than the rest, but a parent is never newer than its child, so every reference resolves.
-    for name, (query, row) in reversed(_table_queries(commission).items()):
-        tables[name] = [row.model_validate(item) for item in session.scalars(query)]
+    for name, query in reversed(table_queries(commission).items()):
+        tables[name] = [ROWS[name].model_validate(item) for item in session.scalars(query)]
         report(name, len(tables[name]))
     if not include_drafts:
         seat_in = _seats_of(session, reader) if reader is not None else None

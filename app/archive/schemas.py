@@ -9,7 +9,7 @@ The commission's own id is implied, so rows carry no `commission_id`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -30,6 +30,7 @@ from app.archive.rows import (
     RevisionRow,
     RoleBriefRow,
     RollCallBallotRow,
+    Row,
     SecretBallotCountRow,
     SectorRow,
     SponsorshipRow,
@@ -193,6 +194,12 @@ def is_row_id(value: object) -> bool:
 # STEPS once, on export and on import.
 Progress = Callable[[str, int], None]
 STEPS = ("commission", *TABLES)
+
+
+# The row class of each table, as the file declares it.
+ROWS: dict[str, type[Row]] = {
+    table: get_args(Archive.model_fields[table].annotation)[0] for table in TABLES
+}
 
 
 def silent(_step: str, _rows: int) -> None:

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.activity.models import Activity
 from app.archive.export import archive_json, export_commission
 from app.archive.rows import ActivityRow, ArgumentRow, KeyedRow, Row, UserRow
 from app.archive.schemas import (
@@ -30,6 +29,7 @@ from app.archive.schemas import (
     is_row_id,
     silent,
 )
+from app.archive.tables import MODELS
 from app.archive.validation import (
     MAX_PROBLEMS_SHOWN,
     parse_archive,
@@ -37,34 +37,15 @@ from app.archive.validation import (
     rows_in,
     validate_archive,
 )
-from app.caucus.models import CaucusMessage
 from app.commissions import service as commissions
 from app.commissions.models import (
     Commission,
-    Delegation,
-    Participant,
-    RoleBrief,
-    Sector,
-    WorkingGroup,
-    WorkingGroupMembership,
 )
-from app.db import Base
 from app.errors import Invalid
 from app.i18n import gettext as _
-from app.injects.models import Inject
-from app.norms.models import Norm
-from app.proposals.models import (
-    Amendment,
-    Argument,
-    Proposal,
-    ProposalAuthor,
-    Revision,
-    Sponsorship,
-)
 from app.scenarios import service as scenarios
 from app.scenarios.models import Scenario
 from app.scenarios.schemas import ScenarioFile
-from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
 
 # Export (app.archive.export) and the checks of a file (app.archive.validation) are modules of
 # their own; the archive's callers find all of it here.
@@ -78,30 +59,6 @@ __all__ = [
     "rows_in",
     "validate_archive",
 ]
-
-# The model each table of the file is written to.
-MODELS: dict[str, type[Base]] = {
-    "delegations": Delegation,
-    "sectors": Sector,
-    "working_groups": WorkingGroup,
-    "role_briefs": RoleBrief,
-    "participants": Participant,
-    "working_group_memberships": WorkingGroupMembership,
-    "proposals": Proposal,
-    "proposal_authors": ProposalAuthor,
-    "sponsorships": Sponsorship,
-    "amendments": Amendment,
-    "revisions": Revision,
-    "arguments": Argument,
-    "caucus_messages": CaucusMessage,
-    "votes": Vote,
-    "ballot_receipts": BallotReceipt,
-    "roll_call_ballots": RollCallBallot,
-    "secret_ballot_counts": SecretBallotCount,
-    "norms": Norm,
-    "injects": Inject,
-    "activities": Activity,
-}
 
 
 def _import_users(session: Session, rows: list[UserRow]) -> dict[int, User]:

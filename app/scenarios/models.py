@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,17 @@ from app.db import Base, one_of, utcnow
 from app.injects.rules import TRIGGERS
 
 DELEGATION_STATUSES = ("member", "observer")
+
+
+def _parts(model: str) -> Any:
+    """A scenario's list of one kind of part, in order: loaded only when asked for, and
+    written, replaced and deleted with the scenario."""
+    return relationship(
+        back_populates="scenario",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by=f"{model}.position",
+    )
 
 
 class Scenario(Base):
@@ -30,36 +42,11 @@ class Scenario(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    working_groups: Mapped[list[ScenarioWorkingGroup]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioWorkingGroup.position",
-    )
-    delegations: Mapped[list[ScenarioDelegation]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioDelegation.position",
-    )
-    sectors: Mapped[list[ScenarioSector]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioSector.position",
-    )
-    role_briefs: Mapped[list[ScenarioRoleBrief]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioRoleBrief.position",
-    )
-    injects: Mapped[list[ScenarioInject]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioInject.position",
-    )
+    working_groups: Mapped[list[ScenarioWorkingGroup]] = _parts("ScenarioWorkingGroup")
+    delegations: Mapped[list[ScenarioDelegation]] = _parts("ScenarioDelegation")
+    sectors: Mapped[list[ScenarioSector]] = _parts("ScenarioSector")
+    role_briefs: Mapped[list[ScenarioRoleBrief]] = _parts("ScenarioRoleBrief")
+    injects: Mapped[list[ScenarioInject]] = _parts("ScenarioInject")
 
 
 class ScenarioWorkingGroup(GroupRuleColumns, Base):
