@@ -9,6 +9,7 @@ registered fragment is compared but the inject banner: pages draw its slot empty
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from app.live.registry import StreamViewer, render_for
 from app.proposals import service as proposals
 from app.voting import service as voting
 from tests.conftest import Cast, csrf_from, sign_in
-from tests.injects.helpers import inject, instructor_id
+from tests.injects.helpers import inject, instructor_id, viewer
 from tests.proposals.helpers import acting, open_vote_of, to_stage
 
 
@@ -41,15 +42,8 @@ def inner_html(page: str, event_name: str) -> str | None:
 
 
 def viewer_of(db: Session, cast: Cast, user: User, page: str) -> StreamViewer:
-    participant = commissions.participant_for(db, cast.commission.id, user, with_delegation=True)
-    assert participant is not None
-    return StreamViewer(
-        user_id=user.id,
-        participant_id=participant.id,
-        role=participant.role,
-        delegation_id=participant.delegation_id,
-        csrf_token=csrf_from(page),
-    )
+    """The stream's viewer of the page: the same person, with the page's CSRF token."""
+    return replace(viewer(db, cast, user.username), csrf_token=csrf_from(page))
 
 
 def pushed_as_drawn(
