@@ -64,13 +64,13 @@ def sse_event(*parts: str | int) -> str:
     two cannot drift apart. Parts are lowercase words and ids; anything else (an id that is
     None) is a bug, refused here rather than sent as an event no page listens to.
     """
+    if not parts:
+        raise ValueError("a live event needs a name")
     for part in parts:
         word = isinstance(part, str) and _EVENT_WORD.fullmatch(part)
         id_ = type(part) is int and part > 0
         if not (word or id_):
             raise ValueError(f"a live event name is made of words and ids, not {part!r}")
-    if not parts:
-        raise ValueError("a live event needs a name")
     return "-".join(str(part) for part in parts)
 
 
