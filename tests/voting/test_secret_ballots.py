@@ -16,7 +16,7 @@ from app.db import utcnow
 from app.instructor import service as instructor
 from app.instructor.conclusion import service as conclusion
 from app.live.broker import LiveEvent
-from app.live.routes import StreamViewer, render_for
+from app.live.registry import StreamViewer, render_for
 from app.proposals.models import Proposal
 from app.voting import sealing
 from app.voting import service as voting
