@@ -16,7 +16,7 @@ BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/commission_bench
 help:
 	@echo "make demo     migrate, load the demo, print the sign-ins, serve on :8000"
 	@echo "make test     every check and the whole suite, as CI runs it (./scripts/test.sh)"
-	@echo "make lint     ruff check, ruff format --check, mypy app tests, the import rule"
+	@echo "make lint     ruff check, ruff format --check, mypy app tests, the import rule, the CSS build"
 	@echo "make format   sort imports and format the code (ruff)"
 	@echo "make bench    each benchmark in bench/ at a small size (BENCH_DB=postgres for PostgreSQL)"
 	@echo "make imports  no route module imports another feature's routes (scripts/check_imports.py)"
@@ -39,6 +39,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app tests
 	$(PY) scripts/check_imports.py
+	$(PY) scripts/build_css.py --check
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --select I --fix .

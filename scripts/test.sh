@@ -26,6 +26,7 @@ echo "== ruff, ruff format, mypy, the import rule"
 .venv/bin/ruff format --check .
 .venv/bin/mypy app tests
 .venv/bin/python scripts/check_imports.py
+.venv/bin/python scripts/build_css.py --check
 
 PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/commission_test}"
 if .venv/bin/python - "$PG_URL" <<'PY'
