@@ -141,3 +141,23 @@ def test_a_proposal_goes_from_draft_to_norm(client: TestClient, db: Session, cas
         "vote.closed",
         "norm.adopted",
     } <= kinds
+
+
+def test_a_rationale_too_long_is_marked_at_its_field_and_kept(
+    client: TestClient, db: Session, cast: Cast
+) -> None:
+    group_page = f"/commissions/{cast.commission.id}/groups/cybersecurity"
+    sign_in(client, "ursula")
+    long_rationale = "why " * 5001
+    refused = post(
+        client,
+        group_page,
+        f"{group_page}/proposals",
+        {"title": "Ports", "text": "Ports stay open.", "rationale": long_rationale},
+    )
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    html = refused.text  # type: ignore[attr-defined]
+    assert '<p class="field__error" id="rationale-error">Use at most 20,000 characters.</p>' in html
+    assert 'aria-describedby="rationale-error"' in html
+    assert long_rationale.strip() in html
+    assert db.scalars(select(Proposal).where(Proposal.title == "Ports")).first() is None
