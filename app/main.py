@@ -48,6 +48,8 @@ from app.proposals import api as proposal_api
 from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
+from app.voting import api as voting_api
+from app.voting import routes as voting_routes
 from app.voting import scrub
 from app.voting import service as voting
 from app.web import RequestContextMiddleware, render, verify_csrf
@@ -61,6 +63,7 @@ PAGE_ROUTERS = (
     account_routes.router,
     commission_routes.router,
     proposal_routes.router,
+    voting_routes.router,
     caucus_routes.router,
     live_routes.router,
     instructor_routes.router,
@@ -74,6 +77,7 @@ PAGE_ROUTERS = (
 API_ROUTERS = (
     api_router,
     proposal_api.router,
+    voting_api.router,
     caucus_api.router,
     instructor_api.router,
     inject_api.router,

@@ -31,6 +31,7 @@ from app.instructor.roster import RosterRow, new_password, suggest_username
 from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import service as proposals
+from app.proposals.acting import announce_change, load_proposal, seat_from
 from app.proposals.models import Argument, Proposal
 from app.proposals.rules import Seat
 from app.scenarios import service as scenarios
@@ -659,12 +660,12 @@ def conclude(
         locked = session.scalar(select(Vote).where(Vote.id == vote.id).with_for_update())
         if locked is None or locked.closed_at is not None:
             continue
-        loaded = proposals.load_proposal(session, proposal.id)
+        loaded = load_proposal(session, proposal.id)
         voting.decide_vote(session, loaded, loaded.working_group, locked, actor_id=me.id)
     for proposal in preview.proposals_in_play:
         if proposal.stage in ("tabled", "debate"):
             proposals.set_stage(session, proposal, proposal.stage, "withdrawn")
-            proposals.announce_change(session, proposal, "stage")
+            announce_change(session, proposal, "stage")
     commission.status, commission.concluded_at = "concluded", utcnow()
     commission.charter_visibility = visibility
     commission.credit_students_by_name = credit_students_by_name
@@ -746,7 +747,7 @@ def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) 
             if proposal.working_group_id == group.id:
                 by_stage.setdefault(proposal.stage, []).append(proposal)
         seats = [
-            proposals.seat_from(
+            seat_from(
                 p,
                 delegations.get(p.delegation_id or 0),
                 next((m for m in p.memberships if m.working_group_id == group.id), None),

@@ -37,7 +37,7 @@ from app.injects.models import Inject
 from app.instructor import service as instructor
 from app.live.broker import LiveEvent
 from app.proposals import rules, views
-from app.proposals import service as proposals
+from app.proposals.acting import acting_on
 from app.proposals.models import Argument, Proposal
 from app.web import CSRF_FIELD, csrf_token, templates
 
@@ -127,7 +127,7 @@ def _argument_messages(
     if argument is None or event.proposal_id is None:
         return []
     try:
-        acting = proposals.acting_on(session, event.proposal_id, user)
+        acting = acting_on(session, event.proposal_id, user)
     except DomainError:
         return []
     people = views.people_in(session, {argument.author_id} if argument.author_id else set())
