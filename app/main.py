@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import apidocs
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
+from app.activity.kinds import label as activity_label
 from app.api import ERROR_RESPONSES
 from app.api import router as api_router
 from app.archive import routes as archive_routes
@@ -52,7 +53,7 @@ from app.voting import api as voting_api
 from app.voting import routes as voting_routes
 from app.voting import scrub
 from app.voting import service as voting
-from app.web import RequestContextMiddleware, render, verify_csrf
+from app.web import RequestContextMiddleware, render, templates, verify_csrf
 
 logger = logging.getLogger(__name__)
 
@@ -249,6 +250,8 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    # The template functions of features: web (core) cannot import them itself.
+    templates.env.globals["activity_label"] = activity_label
     # Innermost: a form it refuses is redrawn as its page inside the request's gate place.
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(

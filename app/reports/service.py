@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, ColumnElement, Integer, String, cast, func, l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.activity.kinds import TURNING_POINTS
 from app.activity.models import Activity
 from app.activity.service import record
 from app.caucus.models import CaucusMessage
@@ -32,22 +33,6 @@ from app.proposals.rules import STAGES
 from app.reports import rules
 from app.voting.models import BallotReceipt, RollCallBallot, Vote
 
-# What the timeline lists: the session's turning points, not every ballot and argument.
-TIMELINE_KINDS = (
-    "commission.started",
-    "proposal.tabled",
-    "proposal.withdrawn",
-    "debate.opened",
-    "vote.opened",
-    "vote.closed",
-    "amendment.vote_opened",
-    "amendment.vote_closed",
-    "norm.adopted",
-    "inject.published",
-    "rules.changed",
-    "partner.added",
-    "commission.concluded",
-)
 TIMELINE_LIMIT = 200
 BUCKET_SECONDS = 300  # five minutes
 MAX_BUCKETS = 48  # a longer session gets wider buckets, so the chart stays readable
@@ -368,7 +353,7 @@ def _visible_activity(cid: int, viewer: Viewer) -> list[ColumnElement[bool]]:
 def _timeline(
     session: Session, visible: list[ColumnElement[bool]]
 ) -> tuple[list[TimelineEntry], int]:
-    total = session.scalar(select(func.count()).where(*visible, Activity.kind.in_(TIMELINE_KINDS)))
+    total = session.scalar(select(func.count()).where(*visible, Activity.kind.in_(TURNING_POINTS)))
     found = session.execute(
         select(
             Activity.created_at,
@@ -380,7 +365,7 @@ def _timeline(
         )
         .outerjoin(WorkingGroup, WorkingGroup.id == Activity.working_group_id)
         .outerjoin(Proposal, Proposal.id == Activity.proposal_id)
-        .where(*visible, Activity.kind.in_(TIMELINE_KINDS))
+        .where(*visible, Activity.kind.in_(TURNING_POINTS))
         .order_by(Activity.id.desc())
         .limit(TIMELINE_LIMIT)
     ).all()
