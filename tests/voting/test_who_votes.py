@@ -70,6 +70,19 @@ def test_who_has_not_yet_voted() -> None:
     assert [s.participant_id for s in waiting] == [3]
 
 
+def test_one_seat_awaits_its_ballot_until_it_or_its_delegation_has_voted() -> None:
+    me, head = a_seat(1), a_seat(1, is_head=True)
+    assert rules.awaits_ballot(me, "delegate", voted=False, delegation_voted=True)
+    assert not rules.awaits_ballot(me, "delegate", voted=True, delegation_voted=False)
+    assert rules.awaits_ballot(head, "delegation", voted=False, delegation_voted=False)
+    assert not rules.awaits_ballot(head, "delegation", voted=False, delegation_voted=True)
+    # Nobody who may not vote awaits a ballot, whatever has been cast.
+    assert not rules.awaits_ballot(me, "delegation", voted=False, delegation_voted=False)
+    assert not rules.awaits_ballot(
+        a_seat(1, role="observer"), "delegate", voted=False, delegation_voted=False
+    )
+
+
 def test_everyone_has_voted() -> None:
     assert rules.everyone_has_voted(3, 3)
     assert not rules.everyone_has_voted(2, 3)
