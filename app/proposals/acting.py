@@ -90,7 +90,8 @@ def record_change(
     **data: Any,
 ) -> None:
     """Log one action on a proposal and, when `announce` names a live event kind, tell the
-    open pages: the one way proposals and voting write to the activity log."""
+    open pages: the one way proposals, voting and norms write to the activity log. `data` may
+    hold `delegation_id`, which keeps the entry to that delegation (see activity.service)."""
     record(
         session,
         proposal.commission_id,

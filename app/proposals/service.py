@@ -10,13 +10,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.activity.service import record
 from app.commissions.models import Delegation, Participant, WorkingGroup
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.proposals import rules
-from app.proposals.acting import Acting, session_over
+from app.proposals.acting import Acting, record_change, session_over
 from app.proposals.models import Argument, Proposal, ProposalAuthor, Revision, Sponsorship
 from app.proposals.rules import Seat
 
@@ -85,13 +84,11 @@ def create_proposal(
         )
     )
     # A draft is private to its authors: the log entry is kept, but nobody is told live.
-    record(
+    record_change(
         session,
-        group.commission_id,
+        proposal,
         "proposal.drafted",
         actor_id=participant.id,
-        proposal_id=proposal.id,
-        working_group_id=group.id,
         delegation_id=participant.delegation_id,
     )
     session.flush()

@@ -1,4 +1,4 @@
-"""Pure rules of norms: a norm's code, its working group's code and its number in that group."""
+"""The pure rules of norms: how a norm is coded."""
 
 from __future__ import annotations
 
