@@ -175,7 +175,7 @@ PAST_PROPOSALS = (
 def ensure_past_seminar(session: Session, instructor: User, users: dict[str, User]) -> Commission:
     """A class that met before: concluded, charter public, so the registry, the report and the
     comparison have something to show. Built through the services, like a real session."""
-    from app.instructor import service as instructor_service
+    from app.instructor.conclusion import service as conclusion
     from app.proposals import service as proposals
     from app.proposals.acting import Acting, acting_on, seat_of
     from app.voting import service as voting
@@ -226,6 +226,6 @@ def ensure_past_seminar(session: Session, instructor: User, users: dict[str, Use
         voting.close_vote(session, acting(proposal.id, "instructor"), vote.id)
     me = commissions.participant_for(session, past.id, instructor)
     assert me is not None
-    instructor_service.conclude(session, past, me, visibility="public")
+    conclusion.conclude(session, past, me, visibility="public")
     session.flush()
     return past

@@ -26,7 +26,9 @@ from app.api import ERROR_RESPONSES
 from app.api import router as api_router
 from app.archive import routes as archive_routes
 from app.caucus import api as caucus_api
+from app.caucus import fragments as caucus_fragments
 from app.caucus import routes as caucus_routes
+from app.commissions import fragments as commission_fragments
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import get_engine, session_scope, unavailable
@@ -35,17 +37,21 @@ from app.errors import DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
 from app.injects import api as inject_api
+from app.injects import fragments as inject_fragments
 from app.injects import routes as inject_routes
 from app.injects import service as injects
 from app.instructor import api as instructor_api
+from app.instructor import fragments as instructor_fragments
 from app.instructor import routes as instructor_routes
 from app.live import events as live_events
+from app.live import registry as live_registry
 from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.models import install_model_events
 from app.norms import routes as norm_routes
 from app.notices import routes as notice_routes
 from app.proposals import api as proposal_api
+from app.proposals import fragments as proposal_fragments
 from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
@@ -83,6 +89,31 @@ API_ROUTERS = (
     instructor_api.router,
     inject_api.router,
 )
+
+# What the stream draws for each kind of event: every feature's table (app.live.registry).
+LIVE_FRAGMENTS = (
+    proposal_fragments.FRAGMENTS,
+    caucus_fragments.FRAGMENTS,
+    inject_fragments.FRAGMENTS,
+    commission_fragments.FRAGMENTS,
+    instructor_fragments.FRAGMENTS,
+)
+
+
+def install_live_fragments() -> None:
+    """Let the stream draw the features' fragments (LIVE_FRAGMENTS).
+
+    Called by `create_app` and by tests that render pushes without an app, like
+    `install_model_events`; importing a feature's `fragments.py` never registers it.
+    """
+    live_registry.install(LIVE_FRAGMENTS)
+    install_template_functions()
+
+
+def install_template_functions() -> None:
+    """The template functions that features provide (web, being core, cannot import them): a
+    page and a live push draw with the same ones. Called with the live fragments."""
+    templates.env.globals["activity_label"] = activity_label
 
 
 def _is_api(request: Request) -> bool:
@@ -240,6 +271,7 @@ async def close_votes_at_their_deadline(every_seconds: float = 5.0) -> None:
 def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
+    install_live_fragments()
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",
@@ -250,8 +282,6 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
-    # The template functions of features: web (core) cannot import them itself.
-    templates.env.globals["activity_label"] = activity_label
     # Innermost: a form it refuses is redrawn as its page inside the request's gate place.
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(

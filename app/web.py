@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments import render_block as render_block_of
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -51,6 +53,27 @@ SECURITY_HEADERS = {
 }
 
 
+_EVENT_WORD = re.compile(r"[a-z]+")
+
+
+def sse_event(*parts: str | int) -> str:
+    """The name of a live event, on the stream and on the element that takes it (`sse-swap`).
+
+    `sse_event("proposal", 7, "vote")` is "proposal-7-vote". The stream's fragments name what
+    they send with it and the templates (a Jinja global) the elements that take them, so the
+    two cannot drift apart. Parts are lowercase words and ids; anything else (an id that is
+    None) is a bug, refused here rather than sent as an event no page listens to.
+    """
+    if not parts:
+        raise ValueError("a live event needs a name")
+    for part in parts:
+        word = isinstance(part, str) and _EVENT_WORD.fullmatch(part)
+        id_ = type(part) is int and part > 0
+        if not (word or id_):
+            raise ValueError(f"a live event name is made of words and ids, not {part!r}")
+    return "-".join(str(part) for part in parts)
+
+
 def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
     return value.strftime(fmt) if value else ""
 
@@ -69,6 +92,7 @@ def build_environment() -> Environment:
     env.filters["plain_text"] = plain_text
     env.filters["diff_lines"] = diff_lines
     env.filters["datetime"] = _format_datetime
+    env.globals["sse_event"] = sse_event
     return env
 
 
@@ -146,6 +170,31 @@ def _notices_waiting(request: Request) -> int | None:
     return count() if count is not None else None
 
 
+def template_context(
+    csrf: str, current_user: object | None, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a template is drawn with, in a page (`render`) and in a live push (the stream).
+
+    One function for both, so a block reads the same names in each and renders the same: the
+    viewer's CSRF token (its forms post), the signed-in user, the locale, no refused values or
+    errors (a push never redraws a refused form), then the caller's `values`.
+    """
+    return {
+        "current_user": current_user,
+        "csrf_token": csrf,
+        "csrf_field": CSRF_FIELD,
+        "locale": current_locale.get(),
+        "errors": {},
+        "values": {},
+        **(values or {}),
+    }
+
+
+def render_block(name: str, block: str, values: Mapping[str, Any]) -> str:
+    """One named block of a template, as HTML (what the stream pushes)."""
+    return render_block_of(templates.env, name, block, values)
+
+
 def render(
     request: Request,
     name: str,
@@ -164,15 +213,9 @@ def render(
     headers = {**address_headers(request, page_url), **(headers or {})}
     full_context: dict[str, Any] = {
         "request": request,
-        "current_user": getattr(request.state, "signed_in", None),
-        "csrf_token": csrf_token(request),
-        "csrf_field": CSRF_FIELD,
-        "locale": current_locale.get(),
         "is_htmx": is_htmx(request),
-        "errors": {},
-        "values": {},
+        **template_context(csrf_token(request), getattr(request.state, "signed_in", None), context),
     }
-    full_context.update(context or {})
     refused = getattr(request.state, "refused_text", None)
     if refused is not None:  # a form refused at the edge (app.edge): its text goes back in
         full_context["values"] = {**full_context["values"], **refused.values}

@@ -42,6 +42,7 @@ CORE: tuple[str, ...] = (
     "edge",
     "live.events",
     "live.broker",
+    "live.registry",
     "accounts",
     "commissions",
 )
@@ -71,6 +72,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("live.broker",),
     ("live.events",),
     ("accounts",),
+    ("live.registry",),
     ("commissions",),
     # features
     ("activity",),

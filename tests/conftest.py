@@ -44,15 +44,16 @@ from app.commissions.models import (  # noqa: E402
 )
 from app.config import get_settings, normalize_database_url  # noqa: E402
 from app.db import get_engine, get_session  # noqa: E402
-from app.main import create_app  # noqa: E402
+from app.main import create_app, install_live_fragments  # noqa: E402
 from app.models import install_model_events  # noqa: E402
 from app.scenarios import service as scenarios  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
-# What create_app() and the CLI install; tests that write through services without an app need
-# them too.
+# What create_app() and the CLI install; tests that write through services, or render the
+# stream's pushes, without an app need them too.
 install_model_events()
+install_live_fragments()
 
 
 def is_postgres() -> bool:

@@ -28,6 +28,7 @@ from app.commissions.models import (
 from app.injects import service as injects
 from app.injects.models import Inject
 from app.instructor import service as instructor
+from app.instructor.conclusion import service as conclusion
 from app.proposals import service as proposals
 from app.proposals.acting import seat_of
 from app.proposals.amendments import accept_amendment, propose_amendment
@@ -184,7 +185,7 @@ def _caucus_talk(db: Session, cast: Cast) -> None:
 
 
 def _conclude(db: Session, cast: Cast, visibility: str) -> None:
-    instructor.conclude(db, cast.commission, _instructor_seat(db, cast), visibility=visibility)
+    conclusion.conclude(db, cast.commission, _instructor_seat(db, cast), visibility=visibility)
 
 
 def _open(db: Session, cast: Cast, title: str) -> Commission:

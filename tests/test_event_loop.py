@@ -29,7 +29,7 @@ from app.db import get_engine, session_scope
 from app.demo import DEMO_PASSWORD, ensure_demo
 from app.injects import service as injects
 from app.injects.models import Inject
-from app.instructor import service as instructor_service
+from app.instructor import enrolment
 from app.live.broker import LiveEvent
 from app.main import create_app
 from app.scenarios import service as scenario_service
@@ -209,7 +209,7 @@ def edit_group(client: httpx.Client, live: LiveApp) -> httpx.Response:
 
 
 CASES = {
-    "enrol a class of 30": (instructor_service, "enrol", enrol_thirty),
+    "enrol a class of 30": (enrolment, "enrol", enrol_thirty),
     "upload a scenario file": (scenario_service, "import_for", upload_scenario),
     "edit a scenario's working group": (scenario_service, "update_part", edit_group),
 }

@@ -11,6 +11,7 @@ from app.accounts.auth import CurrentUser
 from app.caucus import service as caucus
 from app.db import SessionDep
 from app.errors import Invalid, NotAllowed
+from app.forms import refused
 from app.ids import Id
 from app.web import render
 
@@ -58,7 +59,7 @@ def post_in_caucus(
     try:
         caucus.post_message(session, room.participant, room.seat, room.delegation, room.group, body)
     except (Invalid, NotAllowed) as error:
-        session.rollback()
+        refusal = refused(session, error)
         return render(
             request,
             "caucus/room.html",
@@ -66,8 +67,8 @@ def post_in_caucus(
                 caucus.open_room(session, user, commission_id, pillar, None),
                 commission_id,
                 values={"body": body},
-                errors={"body": error.message},
+                errors=refusal.errors("body"),
             ),
-            status_code=error.status_code,
+            status_code=refusal.status_code,
         )
     return RedirectResponse(f"/commissions/{commission_id}/caucus/{pillar}", status_code=303)

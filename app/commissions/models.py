@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,46 @@ from app.commissions.rules import DELEGATION_STATUSES, PARTICIPANT_ROLES, STATUS
 from app.db import Base, one_of, utcnow
 from app.proposals.rules import SPONSORSHIP_RULES
 from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
+
+# The rules in force for a working group's proposals, by column name: a scenario's groups hold
+# the defaults a commission starts with, a commission's groups the rules its votes copy.
+GROUP_RULE_FIELDS = (
+    "voting_rule",
+    "quorum",
+    "ballot_unit",
+    "ballot_type",
+    "sponsorship",
+    "hide_running_tally",
+    "chairs_move_stages",
+)
+
+
+class GroupRuleColumns:
+    """The columns of GROUP_RULE_FIELDS, shared by commissions' and scenarios' working groups
+    (each table gets its own copy, with the CHECK constraints of `rule_checks`)."""
+
+    voting_rule: Mapped[str] = mapped_column(String(20), default="double_majority")
+    quorum: Mapped[float] = mapped_column(default=0.5)
+    ballot_unit: Mapped[str] = mapped_column(String(12), default="delegate")
+    ballot_type: Mapped[str] = mapped_column(String(12), default="roll_call")
+    sponsorship: Mapped[str] = mapped_column(String(30), default="every_member_delegation")
+    hide_running_tally: Mapped[bool] = mapped_column(default=False)
+    chairs_move_stages: Mapped[bool] = mapped_column(default=True)
+
+    @staticmethod
+    def rule_checks() -> tuple[CheckConstraint, ...]:
+        """The rule columns' CHECK constraints, new for each table that has them."""
+        return (
+            one_of("voting_rule", VOTING_RULES),
+            one_of("ballot_unit", BALLOT_UNITS),
+            one_of("ballot_type", BALLOT_TYPES),
+            one_of("sponsorship", SPONSORSHIP_RULES),
+            CheckConstraint("quorum >= 0 AND quorum <= 1", name="quorum_share"),
+        )
+
+    def rule_values(self) -> dict[str, Any]:
+        """The group's rules by field name (to copy them to another group, or to a file)."""
+        return {name: getattr(self, name) for name in GROUP_RULE_FIELDS}
 
 
 class Commission(Base):
@@ -90,18 +131,14 @@ class Sector(Base):
     commission: Mapped[Commission] = relationship(back_populates="sectors", lazy="raise")
 
 
-class WorkingGroup(Base):
+class WorkingGroup(GroupRuleColumns, Base):
     """One pillar of a commission, with the rules in force for its proposals."""
 
     __tablename__ = "working_groups"
     __table_args__ = (
         UniqueConstraint("commission_id", "code"),
         UniqueConstraint("commission_id", "pillar"),
-        one_of("voting_rule", VOTING_RULES),
-        one_of("ballot_unit", BALLOT_UNITS),
-        one_of("ballot_type", BALLOT_TYPES),
-        one_of("sponsorship", SPONSORSHIP_RULES),
-        CheckConstraint("quorum >= 0 AND quorum <= 1", name="quorum_share"),
+        *GroupRuleColumns.rule_checks(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,13 +148,6 @@ class WorkingGroup(Base):
     name: Mapped[str] = mapped_column(String(120))
     mandate: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
-    voting_rule: Mapped[str] = mapped_column(String(20), default="double_majority")
-    quorum: Mapped[float] = mapped_column(default=0.5)
-    ballot_unit: Mapped[str] = mapped_column(String(12), default="delegate")
-    ballot_type: Mapped[str] = mapped_column(String(12), default="roll_call")
-    sponsorship: Mapped[str] = mapped_column(String(30), default="every_member_delegation")
-    hide_running_tally: Mapped[bool] = mapped_column(default=False)
-    chairs_move_stages: Mapped[bool] = mapped_column(default=True)
 
     commission: Mapped[Commission] = relationship(back_populates="working_groups", lazy="raise")
     memberships: Mapped[list[WorkingGroupMembership]] = relationship(

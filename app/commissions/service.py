@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import User
 from app.commissions.models import (
+    GROUP_RULE_FIELDS,
     Commission,
     Delegation,
     Participant,
@@ -20,12 +22,13 @@ from app.commissions.models import (
     WorkingGroup,
 )
 from app.commissions.rules import NOBODY, Person, Viewer, names_people
-from app.db import utcnow
+from app.db import Base, utcnow
 from app.injects.models import Inject
-from app.scenarios.models import Scenario
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 JOIN_CODE_LENGTH = 8
+
+Copy = TypeVar("Copy", bound=Base)
 
 
 def new_join_code() -> str:
@@ -40,8 +43,28 @@ def format_join_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
 
 
+class ScenarioParts(Protocol):
+    """What a commission copies of its scenario: an app.scenarios.models.Scenario loaded with
+    all its parts (named by what it holds, as core does not import the scenarios feature)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def public_briefing(self) -> str: ...
+    @property
+    def delegations(self) -> Sequence[Any]: ...
+    @property
+    def sectors(self) -> Sequence[Any]: ...
+    @property
+    def working_groups(self) -> Sequence[Any]: ...
+    @property
+    def role_briefs(self) -> Sequence[Any]: ...
+    @property
+    def injects(self) -> Sequence[Any]: ...
+
+
 def open_commission(
-    session: Session, scenario: Scenario, title: str, instructor: User
+    session: Session, scenario: ScenarioParts, title: str, instructor: User
 ) -> Commission:
     """A new commission with its own copy of the scenario, so later scenario edits do not touch it.
 
@@ -59,72 +82,46 @@ def open_commission(
     )
     session.add(commission)
     session.flush()
+    cid = commission.id
     delegations = {
-        d.code: Delegation(
-            commission_id=commission.id,
-            code=d.code,
-            name=d.name,
-            status=d.status,
-            brief=d.brief,
-            position=d.position,
-        )
+        d.code: _copied(Delegation, d, ("code", "name", "status", "brief", "position"), cid)
         for d in scenario.delegations
     }
     sectors = {
-        s.code: Sector(
-            commission_id=commission.id,
-            code=s.code,
-            name=s.name,
-            description=s.description,
-            position=s.position,
-        )
+        s.code: _copied(Sector, s, ("code", "name", "description", "position"), cid)
         for s in scenario.sectors
     }
     groups = {
-        g.code: WorkingGroup(
-            commission_id=commission.id,
-            code=g.code,
-            pillar=g.pillar,
-            name=g.name,
-            mandate=g.mandate,
-            position=g.position,
-            voting_rule=g.voting_rule,
-            quorum=g.quorum,
-            ballot_unit=g.ballot_unit,
-            ballot_type=g.ballot_type,
-            sponsorship=g.sponsorship,
-            hide_running_tally=g.hide_running_tally,
-            chairs_move_stages=g.chairs_move_stages,
+        g.code: _copied(
+            WorkingGroup,
+            g,
+            ("code", "pillar", "name", "mandate", "position", *GROUP_RULE_FIELDS),
+            cid,
         )
         for g in scenario.working_groups
     }
     session.add_all([*delegations.values(), *sectors.values(), *groups.values()])
     session.flush()
     session.add_all(
-        RoleBrief(
-            commission_id=commission.id,
-            code=r.code,
-            title=r.title,
+        _copied(
+            RoleBrief,
+            r,
+            ("code", "title", "summary", "goals", "red_lines", "position"),
+            cid,
             delegation_id=delegations[r.delegation_code].id if r.delegation_code else None,
             sector_id=sectors[r.sector_code].id if r.sector_code else None,
-            summary=r.summary,
-            goals=r.goals,
-            red_lines=r.red_lines,
-            position=r.position,
         )
         for r in scenario.role_briefs
     )
     session.add_all(
-        Inject(
-            commission_id=commission.id,
-            code=j.code,
-            title=j.title,
-            body=j.body,
+        _copied(
+            Inject,
+            j,
+            # The scenario's trigger is a suggestion: nothing fires until the instructor arms it.
+            ("code", "title", "body", "trigger", "idle_minutes"),
+            cid,
             working_group_id=groups[j.working_group_code].id if j.working_group_code else None,
             target_delegation_id=delegations[j.delegation_code].id if j.delegation_code else None,
-            # The scenario's trigger is a suggestion: nothing fires until the instructor arms it.
-            trigger=j.trigger,
-            idle_minutes=j.idle_minutes,
             status="draft",
         )
         for j in scenario.injects
@@ -132,6 +129,15 @@ def open_commission(
     session.add(Participant(commission_id=commission.id, user_id=instructor.id, role="instructor"))
     session.flush()
     return commission
+
+
+def _copied(
+    model: type[Copy], source: object, names: Iterable[str], commission_id: int, **values: Any
+) -> Copy:
+    """A row of the commission copied from a part of its scenario, field by field."""
+    return model(
+        commission_id=commission_id, **{name: getattr(source, name) for name in names}, **values
+    )
 
 
 def find_by_join_code(session: Session, raw_code: str) -> Commission | None:

@@ -3,12 +3,14 @@ scripts. Only the commission's instructors reach it; another commission's inject
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import ApiUser
+from app.accounts.models import User
 from app.commissions.models import Delegation, WorkingGroup
 from app.db import SessionDep, utcnow
 from app.errors import Invalid
@@ -70,6 +72,19 @@ def _id_of(codes: dict[int, str], code: str | None, field: str) -> int | None:
             field=field,
         )
     return ids[code.upper()]
+
+
+def _step(
+    session: Session,
+    user: User,
+    commission_id: int,
+    inject_id: int,
+    step: Callable[[Session, int, int, int], Inject],
+) -> s.InjectOut:
+    """One inject moved on by a service step that takes (commission, inject, actor) ids."""
+    commission, me = managed_commission(session, commission_id, user)
+    inject = step(session, commission.id, inject_id, me.id)
+    return Codes.of(session, commission.id).out(inject)
 
 
 @router.get("")
@@ -141,9 +156,7 @@ def edit_inject(
 def publish_inject(
     session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
-    commission, me = managed_commission(session, commission_id, user)
-    inject = injects.publish_now(session, commission.id, inject_id, me.id)
-    return Codes.of(session, commission.id).out(inject)
+    return _step(session, user, commission_id, inject_id, injects.publish_now)
 
 
 @router.post("/{inject_id}/schedule")
@@ -178,9 +191,7 @@ def disarm_inject(
     session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     """Back to a draft: nothing sends it until it is published, scheduled or armed again."""
-    commission, me = managed_commission(session, commission_id, user)
-    inject = injects.disarm(session, commission.id, inject_id, me.id)
-    return Codes.of(session, commission.id).out(inject)
+    return _step(session, user, commission_id, inject_id, injects.disarm)
 
 
 @router.post("/{inject_id}/cancel")
@@ -188,15 +199,11 @@ def cancel_inject(
     session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
     """It will not go out; a published inject is refused with 409."""
-    commission, me = managed_commission(session, commission_id, user)
-    inject = injects.cancel(session, commission.id, inject_id, me.id)
-    return Codes.of(session, commission.id).out(inject)
+    return _step(session, user, commission_id, inject_id, injects.cancel)
 
 
 @router.post("/{inject_id}/restore")
 def restore_inject(
     session: SessionDep, user: ApiUser, commission_id: Id, inject_id: Id
 ) -> s.InjectOut:
-    commission, me = managed_commission(session, commission_id, user)
-    inject = injects.restore(session, commission.id, inject_id, me.id)
-    return Codes.of(session, commission.id).out(inject)
+    return _step(session, user, commission_id, inject_id, injects.restore)

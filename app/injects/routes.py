@@ -15,13 +15,13 @@ from app.accounts.auth import CurrentUser
 from app.commissions.models import Commission
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, NotFound
-from app.forms import form_id, whole_number
+from app.forms import form_id, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
 from app.injects import rules
 from app.injects import service as injects
 from app.injects.models import Inject
-from app.instructor.pages import manage_page
+from app.instructor.pages import manage_page, redraw_manage_page
 from app.instructor.service import managed_commission
 from app.web import render
 
@@ -67,13 +67,13 @@ def write_inject(
         if publish_now:
             injects.publish(session, inject, actor_id=me.id)
     except DomainError as error:
-        session.rollback()
+        refusal = refused(session, error)
         return manage_page(
             request,
             session,
             commission,
-            error.status_code,
-            inject_errors={error.field or "title": error.message},
+            refusal.status_code,
+            inject_errors=refusal.errors("title"),
             inject_values={
                 "title": title,
                 "body": body,
@@ -121,9 +121,8 @@ def edit_page(
 ) -> Response:
     commission, _me = managed_commission(session, commission_id, user)
     inject = injects.inject_in(session, commission.id, inject_id)
-    refused = rules.refusal("edit", inject.status)
-    if refused:
-        return manage_page(request, session, commission, 409, error=refused, error_inject=inject.id)
+    if refusal := rules.refusal("edit", inject.status):
+        return manage_page(request, session, commission, 409, error=refusal, error_inject=inject.id)
     return _edit_page(request, session, commission, inject)
 
 
@@ -156,19 +155,10 @@ def edit_inject(
         )
         injects.edit(session, commission.id, inject_id, changes, me.id)
     except DomainError as error:
-        session.rollback()
-        if isinstance(error, NotFound):
-            raise
+        refusal = refused(session, error, reraise=(NotFound,))
         inject = injects.inject_in(session, commission.id, inject_id)
-        if error.field is None:  # it was published or cancelled meanwhile
-            return manage_page(
-                request,
-                session,
-                commission,
-                error.status_code,
-                error=error.message,
-                error_inject=inject_id,
-            )
+        if refusal.field is None:  # it was published or cancelled meanwhile
+            return redraw_manage_page(request, session, commission, refusal, error_inject=inject_id)
         typed = {
             "title": title,
             "body": body,
@@ -183,8 +173,8 @@ def edit_inject(
             session,
             commission,
             inject,
-            status_code=error.status_code,
-            errors={error.field: error.message},
+            status_code=refusal.status_code,
+            errors=refusal.errors(),
             values=typed,
         )
     return _console(commission_id, inject_id)
@@ -230,15 +220,6 @@ def inject_action(
         else:
             raise NotFound(_("Unknown action."))
     except DomainError as error:
-        session.rollback()
-        if isinstance(error, NotFound):
-            raise
-        return manage_page(
-            request,
-            session,
-            commission,
-            error.status_code,
-            error=error.message,
-            error_inject=inject_id,
-        )
+        refusal = refused(session, error, reraise=(NotFound,))
+        return redraw_manage_page(request, session, commission, refusal, error_inject=inject_id)
     return _console(commission_id, inject_id)

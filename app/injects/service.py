@@ -194,20 +194,32 @@ def arm(
 
 def disarm(session: Session, commission_id: int, inject_id: int, actor_id: int) -> Inject:
     """Back to a draft: nothing will send it; its trigger stays as a suggestion."""
-    inject = _inject_for(session, commission_id, inject_id, "disarm")
-    was = inject.status
-    inject.status, inject.scheduled_for, inject.armed_at = "draft", None, None
-    record(session, commission_id, "inject.disarmed", actor_id=actor_id, inject=inject.id, was=was)
-    _plan_changed(session, inject)
-    return inject
+    return _unplan(
+        session, commission_id, inject_id, actor_id, "disarm", "draft", "inject.disarmed"
+    )
 
 
 def cancel(session: Session, commission_id: int, inject_id: int, actor_id: int) -> Inject:
     """Set aside for this run: it will not go out, and stays listed until restored."""
-    inject = _inject_for(session, commission_id, inject_id, "cancel")
+    return _unplan(
+        session, commission_id, inject_id, actor_id, "cancel", "cancelled", "inject.cancelled"
+    )
+
+
+def _unplan(
+    session: Session,
+    commission_id: int,
+    inject_id: int,
+    actor_id: int,
+    action: str,
+    status: str,
+    kind: str,
+) -> Inject:
+    """Neither scheduled nor armed any more, in `status`; the record says what it was."""
+    inject = _inject_for(session, commission_id, inject_id, action)
     was = inject.status
-    inject.status, inject.scheduled_for, inject.armed_at = "cancelled", None, None
-    record(session, commission_id, "inject.cancelled", actor_id=actor_id, inject=inject.id, was=was)
+    inject.status, inject.scheduled_for, inject.armed_at = status, None, None
+    record(session, commission_id, kind, actor_id=actor_id, inject=inject.id, was=was)
     _plan_changed(session, inject)
     return inject
 

@@ -11,10 +11,12 @@ from app.db import SessionDep
 from app.errors import Invalid
 from app.i18n import gettext as _
 from app.ids import Id
+from app.instructor import enrolment, seats, service
 from app.instructor import roster as roster_files
 from app.instructor import schemas as s
-from app.instructor import service
-from app.instructor.service import GroupRules, Roster, SeatChoice
+from app.instructor.conclusion import service as conclusion
+from app.instructor.seats import SeatChoice
+from app.instructor.service import GroupRules, Roster
 from app.scenarios.models import Scenario
 
 router = APIRouter(prefix="/api/v1", tags=["instructor"])
@@ -75,7 +77,7 @@ def enrol(
             },
             status_code=422,
         )
-    credentials = service.enrol(session, commission, me, rows)
+    credentials = enrolment.enrol(session, commission, me, rows)
     return [s.CredentialOut(**vars(c)) for c in credentials]
 
 
@@ -101,7 +103,7 @@ def seat(
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
     choice = _choice(service.roster(session, commission.id), body)
-    service.seat_participant(session, commission, me, participant_id, choice)
+    seats.seat_participant(session, commission, me, participant_id, choice)
     return Response(status_code=204)
 
 
@@ -110,7 +112,7 @@ def auto_seat(
     session: SessionDep, user: ApiUser, commission_id: Id, body: s.AutoSeatIn
 ) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-    service.auto_seat(
+    seats.auto_seat(
         session,
         commission,
         me,
@@ -141,7 +143,7 @@ def add_partner(
 @router.post("/commissions/{commission_id}/conclude", status_code=204)
 def conclude(session: SessionDep, user: ApiUser, commission_id: Id, body: s.ConcludeIn) -> Response:
     commission, me = service.managed_commission(session, commission_id, user)
-    service.conclude(
+    conclusion.conclude(
         session,
         commission,
         me,

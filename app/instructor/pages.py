@@ -16,10 +16,11 @@ from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.errors import NotAllowed
+from app.forms import Refusal
 from app.i18n import gettext as _
-from app.injects import service as injects
+from app.injects.console import console_section
 from app.instructor import roster as roster_files
-from app.instructor import rules, service
+from app.instructor import rules, seats, service
 from app.scenarios.models import Scenario
 from app.web import render
 
@@ -68,9 +69,6 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "roster_problems": [],
         "partner_errors": {},
         "partner_values": {},
-        "inject_errors": {},
-        "inject_values": {},
-        "error_inject": None,
         "auto_seat_values": {},
     }
     return {
@@ -78,8 +76,8 @@ def _manage_context(session: Session, commission: Commission, **extra: Any) -> d
         "commission": commission,
         "roster": data,
         "join_code": commissions.format_join_code(commission.join_code),
-        "injects": injects.list_injects(session, commission.id),
-        "brief_sharing": service.brief_sharing(data),
+        **console_section(session, commission.id),
+        "brief_sharing": seats.brief_sharing(data),
         "roster_columns": roster_files.POSITIONAL_COLUMNS,
         "concluded": rules.console_change_refusal(commission.status) is not None,
         "memberships": {
@@ -99,4 +97,13 @@ def manage_page(
         _manage_context(session, commission, **extra),
         status_code=status_code,
         page_url=f"/commissions/{commission.id}/manage",
+    )
+
+
+def redraw_manage_page(
+    request: Request, session: Session, commission: Commission, refusal: Refusal, **extra: Any
+) -> Response:
+    """The console again after a refused form: the refusal's status, its message at the top."""
+    return manage_page(
+        request, session, commission, refusal.status_code, error=refusal.message, **extra
     )

@@ -1,4 +1,7 @@
-"""The instructor console: open a commission, show its code, enrol and seat the roster, rules."""
+"""The instructor console: open a commission, show its code, enrol and seat the roster, rules.
+
+The dashboard and the conclusion have their own packages, whose pages this router carries too;
+the console's inject forms are app.injects.routes'."""
 
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ from app.errors import DomainError, NotAllowed
 from app.forms import form_id, form_ids, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
-from app.injects import service as injects
+from app.instructor import enrolment, seats, service
 from app.instructor import roster as roster_files
-from app.instructor import service
-from app.instructor.pages import instructor_home_page, manage_page
-from app.instructor.service import GroupRules, SeatChoice
+from app.instructor.conclusion import routes as conclusion
+from app.instructor.dashboard import routes as dashboard
+from app.instructor.pages import instructor_home_page, manage_page, redraw_manage_page
+from app.instructor.seats import SeatChoice
+from app.instructor.service import GroupRules
 from app.web import render
 
 router = APIRouter()
@@ -85,8 +90,7 @@ def start(request: Request, session: SessionDep, user: CurrentUser, commission_i
     try:
         service.start_session(session, commission, me)
     except DomainError as error:
-        refusal = refused(session, error)
-        return manage_page(request, session, commission, refusal.status_code, error=refusal.message)
+        return redraw_manage_page(request, session, commission, refused(session, error))
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 
 
@@ -114,16 +118,10 @@ def seat(
             co_chair_group_ids=form_ids(co_chair_group_ids, field="co_chair_group_ids"),
             head=head,
         )
-        service.seat_participant(session, commission, me, participant_id, choice)
+        seats.seat_participant(session, commission, me, participant_id, choice)
     except DomainError as error:
-        session.rollback()
-        return manage_page(
-            request,
-            session,
-            commission,
-            error.status_code,
-            error=error.message,
-            error_row=participant_id,
+        return redraw_manage_page(
+            request, session, commission, refused(session, error), error_row=participant_id
         )
     return RedirectResponse(
         f"/commissions/{commission_id}/manage#participant-{participant_id}", status_code=303
@@ -143,17 +141,15 @@ def auto_seat(
     per_student = whole_number(groups_per_student)
     per_student = -1 if per_student is None else per_student  # refused by auto_seat
     try:
-        service.auto_seat(
+        seats.auto_seat(
             session, commission, me, reseat_all=reseat_all, groups_per_student=per_student
         )
     except DomainError as error:
-        session.rollback()
-        return manage_page(
+        return redraw_manage_page(
             request,
             session,
             commission,
-            error.status_code,
-            error=error.message,
+            refused(session, error),
             auto_seat_values={"groups_per_student": groups_per_student, "reseat_all": reseat_all},
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#roster", status_code=303)
@@ -170,16 +166,10 @@ def reset_password(
     """A plain `def`: hashing the new password takes a while and must not hold the event loop."""
     commission, me = service.managed_commission(session, commission_id, user)
     try:
-        reset = service.reset_password(session, commission, me, participant_id)
-    except NotAllowed as refused:
-        session.rollback()
-        return manage_page(
-            request,
-            session,
-            commission,
-            refused.status_code,
-            error=refused.message,
-            error_row=participant_id,
+        reset = enrolment.reset_password(session, commission, me, participant_id)
+    except NotAllowed as error:
+        return redraw_manage_page(
+            request, session, commission, refused(session, error), error_row=participant_id
         )
     # The password is in this page only: never in a URL, a log or the history of a cache.
     return render(
@@ -244,7 +234,7 @@ def enrol_from_bytes(
             400,
             roster_problems=[p.message for p in problems],
         )
-    credentials = service.enrol(session, commission, me, rows)
+    credentials = enrolment.enrol(session, commission, me, rows)
     return render(
         request,
         "instructor/credentials.html",
@@ -293,9 +283,8 @@ def change_rules(
             ),
         )
     except DomainError as error:
-        session.rollback()
-        return manage_page(
-            request, session, commission, error.status_code, error=error.message, error_group=code
+        return redraw_manage_page(
+            request, session, commission, refused(session, error), error_group=code
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#rules-{code}", status_code=303)
 
@@ -314,15 +303,15 @@ def add_partner(
     try:
         service.add_partner(session, commission, me, code=code, name=name, status=status)
     except DomainError as error:
-        session.rollback()
+        refusal = refused(session, error)
         return manage_page(
             request,
             session,
             commission,
-            error.status_code,
+            refusal.status_code,
             # A refusal of the whole form (the commission has concluded) goes at the top.
-            error=None if error.field else error.message,
-            partner_errors={error.field: error.message} if error.field else {},
+            error=refusal.general(),
+            partner_errors=refusal.errors(),
             partner_values={"code": code, "name": name, "status": status},
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
@@ -341,86 +330,9 @@ def partner_status(
     try:
         service.set_partner_status(session, commission, me, delegation_id, status)
     except DomainError as error:
-        session.rollback()
-        return manage_page(request, session, commission, error.status_code, error=error.message)
+        return redraw_manage_page(request, session, commission, refused(session, error))
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
 
 
-@router.get("/commissions/{commission_id}/manage/conclude", name="conclude_commission")
-def conclude_page(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
-) -> Response:
-    commission, _me = service.managed_commission(session, commission_id, user)
-    return _conclude_page(request, session, commission)
-
-
-def _conclude_page(
-    request: Request,
-    session: Session,
-    commission: Commission,
-    *,
-    error: str | None = None,
-    status_code: int = 200,
-    visibility: str = "class",
-    credit_students_by_name: bool = False,
-) -> Response:
-    return render(
-        request,
-        "instructor/conclude.html",
-        {
-            "commission": commission,
-            "preview": service.conclusion_preview(session, commission),
-            "error": error,
-            # A refused form keeps what the instructor chose.
-            "chosen": {"visibility": visibility, "credit": credit_students_by_name},
-        },
-        status_code=status_code,
-    )
-
-
-@router.post("/commissions/{commission_id}/manage/conclude")
-def conclude(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    commission_id: Id,
-    visibility: Annotated[str, Form()] = "",
-    credit_students_by_name: Annotated[bool, Form()] = False,
-) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
-    try:
-        service.conclude(
-            session,
-            commission,
-            me,
-            visibility=visibility,
-            credit_students_by_name=credit_students_by_name,
-        )
-    except DomainError as error:
-        session.rollback()
-        return _conclude_page(
-            request,
-            session,
-            commission,
-            error=error.message,
-            status_code=error.status_code,
-            visibility=visibility,
-            credit_students_by_name=credit_students_by_name,
-        )
-    return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
-
-
-@router.get("/commissions/{commission_id}/dashboard", name="dashboard")
-def dashboard(
-    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
-) -> Response:
-    commission, _me = service.managed_commission(session, commission_id, user)
-    return render(
-        request,
-        "instructor/dashboard.html",
-        {
-            "commission": commission,
-            "boards": service.dashboard(session, commission.id),
-            "inject_board": injects.board(session, commission.id),
-        },
-    )
+router.include_router(dashboard.router)
+router.include_router(conclusion.router)

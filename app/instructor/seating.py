@@ -23,9 +23,11 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+
+from app.instructor.seating_briefs import hand_out_briefs
+from app.instructor.seating_groups import place_in_groups
 
 # A head of delegation speaks for a capital, so a government official is the natural pick.
 HEAD_SECTOR = "government"
@@ -118,14 +120,14 @@ def auto_assign(
     sector_of = _seat_sectors(
         order, delegation_of, list(dict.fromkeys(sectors)), briefs, reseat_all
     )
-    brief_of = _hand_out_briefs(order, delegation_of, sector_of, briefs)
+    brief_of = hand_out_briefs(order, delegation_of, sector_of, briefs)
 
     rosters: dict[str, list[Student]] = {}
     for student in order:
         rosters.setdefault(delegation_of[student.participant_id], []).append(student)
     heads = _pick_heads(rosters, sector_of, member_delegations)
     chairs = _pick_co_chairs(rosters, heads, group_codes)
-    places = _place_in_groups(rosters, chairs, group_codes, groups_per_student)
+    places = place_in_groups(rosters, chairs, group_codes, groups_per_student)
 
     head_ids = set(heads.values())
     return {
@@ -256,155 +258,6 @@ def _crowding(seated: int, briefs: int) -> float:
     return max(1.0, (seated + 1) / briefs) if briefs else math.inf
 
 
-def _fit(option: BriefOption, delegation: str, sector: str) -> int | None:
-    """How well a brief fits a seat, 0 best, or None when it contradicts the seat.
-
-    0: written for this delegation and sector; 1: for the delegation as a whole; 2: for the
-    sector on any side; 3: for anybody.
-    """
-    if option.delegation not in (None, delegation) or option.sector not in (None, sector):
-        return None
-    return (2 if option.delegation is None else 0) + (1 if option.sector is None else 0)
-
-
-def _hand_out_briefs(
-    order: Sequence[Student],
-    delegation_of: Mapping[int, str],
-    sector_of: Mapping[int, str],
-    briefs: Sequence[BriefOption],
-) -> dict[int, str | None]:
-    """Give as many students as possible a fitting brief of their own, then share the rest.
-
-    A brief fits when it was written for the student's delegation (or any) and sector (or any);
-    a brief for another sector or side is never given, since it would contradict the seat. The
-    own briefs are a maximum matching between students and fitting briefs, found with
-    augmenting paths (the most constrained students first, each trying the best fit first), so
-    nobody shares a brief while a brief that fits them, or the person they share with, is
-    unused. Students left over take the fitting brief held by the fewest people of their own
-    delegation, then by the fewest overall, then the best fit, and a settling pass evens out
-    what the order of arrival left uneven: briefs are shared evenly, and across delegations
-    where they can be.
-    """
-    position: dict[str, int] = {}
-    for option in briefs:
-        position.setdefault(option.code, len(position))
-    fitting: dict[tuple[str, str], list[str]] = {}  # per seat: fitting codes, best fit first
-    fits: dict[int, list[str]] = {}
-    for student in order:
-        seat = (delegation_of[student.participant_id], sector_of[student.participant_id])
-        if seat not in fitting:
-            rank: dict[str, int] = {}
-            for option in briefs:
-                fit = _fit(option, *seat)
-                if fit is not None:
-                    rank[option.code] = min(fit, rank.get(option.code, fit))
-            fitting[seat] = sorted(rank, key=lambda code: (rank[code], position[code]))
-        fits[student.participant_id] = fitting[seat]
-
-    holder: dict[str, int] = {}  # brief code -> the one student who has it to themselves
-    own: dict[int, str] = {}
-    dead: set[str] = set()  # briefs from which no augmenting path leads, until the next success
-    for student in sorted(order, key=lambda s: len(fits[s.participant_id])):
-        if len(holder) == len(position):
-            break  # every brief has its holder: the rest must share
-        if fits[student.participant_id] and _augment(
-            student.participant_id, fits, holder, own, dead
-        ):
-            dead.clear()
-
-    brief_of: dict[int, str | None] = dict(own)
-    uses: Counter[str] = Counter(own.values())
-    in_delegation: Counter[tuple[str, str]] = Counter(
-        (code, delegation_of[pid]) for pid, code in own.items()
-    )
-    sharers = [s.participant_id for s in order if s.participant_id not in own]
-    for pid in sharers:
-        if fits[pid]:
-            delegation = delegation_of[pid]
-            chosen = min(fits[pid], key=lambda code: (in_delegation[code, delegation], uses[code]))
-            uses[chosen] += 1
-            in_delegation[chosen, delegation] += 1
-            brief_of[pid] = chosen
-        else:
-            brief_of[pid] = None
-    _even_out_sharing(
-        [s.participant_id for s in order], fits, brief_of, delegation_of, uses, in_delegation
-    )
-    return {s.participant_id: brief_of[s.participant_id] for s in order}
-
-
-def _even_out_sharing(
-    students: Sequence[int],
-    fits: Mapping[int, Sequence[str]],
-    brief_of: dict[int, str | None],
-    delegation_of: Mapping[int, str],
-    uses: Counter[str],
-    in_delegation: Counter[tuple[str, str]],
-) -> None:
-    """Move students between fitting briefs until no move makes the sharing more even.
-
-    The greedy pass above depends on the order students come in; this settles it. A student
-    moves from brief b to c when c has two fewer holders in their delegation, or one fewer there
-    and two fewer overall. Each move lowers the sum of squared holder counts (in delegations
-    first, then overall), so the loop ends. A sole holder never moves (nothing has fewer than
-    one holder), and nobody moves to an unused brief (the matching left none that fits a
-    sharer), so as many different briefs stay in use.
-    """
-    moved = True
-    while moved:
-        moved = False
-        for pid in students:
-            current = brief_of[pid]
-            if current is None:
-                continue
-            delegation = delegation_of[pid]
-            here, used = in_delegation[current, delegation], uses[current]
-            for code in fits[pid]:
-                there = in_delegation[code, delegation]
-                if there <= here - 2 or (there == here - 1 and uses[code] <= used - 2):
-                    uses[current] -= 1
-                    in_delegation[current, delegation] -= 1
-                    uses[code] += 1
-                    in_delegation[code, delegation] += 1
-                    brief_of[pid] = code
-                    moved = True
-                    break
-
-
-def _augment(
-    start: int,
-    fits: Mapping[int, Sequence[str]],
-    holder: dict[str, int],
-    own: dict[int, str],
-    dead: set[str],
-) -> bool:
-    """Find `start` a brief of their own along the shortest alternating path, if one exists.
-
-    Breadth first from the student: a free fitting brief is taken at once; a held one passes
-    the search on to its holder, who might move to another. On success each student on the path
-    moves one step along it. Briefs searched in vain are `dead` until the matching next changes.
-    """
-    came_from: dict[str, int] = {}
-    queue = [start]
-    for student in queue:  # the queue grows while it is walked
-        for code in fits[student]:
-            if code in dead or code in came_from:
-                continue
-            came_from[code] = student
-            if code in holder:
-                queue.append(holder[code])
-                continue
-            while True:
-                taker = came_from[code]
-                given_up = own.get(taker)
-                holder[code], own[taker] = taker, code
-                if given_up is None:
-                    return True
-                code = given_up
-    dead.update(came_from)
-    return False
-
-
 def _pick_heads(
     rosters: Mapping[str, Sequence[Student]],
     sector_of: Mapping[int, str],
@@ -443,153 +296,6 @@ def _pick_co_chairs(
         for i, group in enumerate(groups):
             chairs.setdefault(candidates[i % len(candidates)], []).append(group)
     return chairs
-
-
-def _place_in_groups(
-    rosters: Mapping[str, Sequence[Student]],
-    chairs: Mapping[int, Sequence[str]],
-    groups: Sequence[str],
-    per_student: int,
-) -> dict[int, set[str]]:
-    """Put each student in their working groups; see `_spread_delegation` for k groups each.
-
-    Delegations are spread one after another, each told how full the groups already are, so
-    that the groups, not only each delegation's share of them, come out the same size.
-    """
-    places: dict[int, set[str]] = {}
-    if per_student == 0 or per_student >= len(groups):
-        for roster in rosters.values():
-            places.update((s.participant_id, set(groups)) for s in roster)
-        return places
-    sizes = dict.fromkeys(groups, 0)
-    for roster in rosters.values():
-        held = _spread_delegation(
-            [s.participant_id for s in roster], chairs, groups, per_student, sizes
-        )
-        places.update(held)
-        for pid_groups in held.values():
-            for group in pid_groups:
-                sizes[group] += 1
-    return places
-
-
-def _spread_delegation(
-    ids: Sequence[int],
-    chairs: Mapping[int, Sequence[str]],
-    groups: Sequence[str],
-    per_student: int,
-    sizes: Mapping[str, int],
-) -> dict[int, set[str]]:
-    """Give one delegation's students `per_student` groups each, evenly across the groups.
-
-    Each student takes max(k, groups they chair) places. Those places are split across the
-    groups as evenly as they divide, and the groups that get one more of this delegation are
-    the emptiest so far (`sizes`), so group sizes stay within one of each other across
-    delegations too. Co-chairs' places can rule a choice out (a co-chair of two groups who has
-    one free place cannot be in both of the others), so the choices are tried from the best
-    down; one always works, because an even spread always exists: while a group has two more of
-    the delegation than another, at least two of them are missing from the emptier one and at
-    most one is the fuller group's co-chair, so someone can move.
-    """
-    quota = {pid: max(per_student, len(chairs.get(pid, ()))) for pid in ids}
-    even, extra = divmod(sum(quota.values()), len(groups))
-    for fuller in _choices_of_fuller_groups(groups, extra, sizes):
-        held = _fill_groups(ids, chairs, groups, quota, {g: even + (g in fuller) for g in groups})
-        if held is not None:
-            return held
-    raise AssertionError("no even spread of the working groups")  # pragma: no cover
-
-
-def _choices_of_fuller_groups(
-    groups: Sequence[str], extra: int, sizes: Mapping[str, int]
-) -> Iterator[tuple[str, ...]]:
-    """Which `extra` groups take one more person: the emptiest first, then every other choice."""
-    best = tuple(sorted(groups, key=lambda g: sizes[g])[:extra])
-    yield best
-    others = (c for c in combinations(groups, extra) if set(c) != set(best))
-    yield from sorted(others, key=lambda chosen: sum(sizes[g] for g in chosen))
-
-
-def _fill_groups(
-    ids: Sequence[int],
-    chairs: Mapping[int, Sequence[str]],
-    groups: Sequence[str],
-    quota: Mapping[int, int],
-    share: Mapping[str, int],
-) -> dict[int, set[str]] | None:
-    """Place everyone so each group holds exactly its `share`, or None when that cannot be.
-
-    Co-chairs are placed in their groups first; everyone else then fills their places from the
-    groups furthest below their share. Because a co-chair cannot pick the group they already
-    hold, that greedy pass can leave a group above its share; a repair pass then moves people
-    along a chain of groups (someone from the full group into the next, someone from that one
-    into the next ...) until it ends in a group below its share. If some placement meets the
-    shares, such a chain exists (follow the differences between the two placements), so when
-    none does, the shares are impossible.
-    """
-    held = {pid: set(chairs.get(pid, ())) for pid in ids}
-    members: dict[str, set[int]] = {g: set() for g in groups}
-    for pid in ids:
-        for group in held[pid]:
-            members[group].add(pid)
-    for pid in sorted(ids, key=lambda p: quota[p] - len(held[p]), reverse=True):
-        open_groups = sorted(
-            (g for g in groups if g not in held[pid]), key=lambda g: len(members[g]) - share[g]
-        )
-        for group in open_groups[: quota[pid] - len(held[pid])]:
-            held[pid].add(group)
-            members[group].add(pid)
-
-    while any(len(members[g]) > share[g] for g in groups):
-        chain = _chain_of_moves(members, share, chairs, groups)
-        if chain is None:
-            return None
-        for source, target, pid in chain:
-            held[pid].remove(source)
-            members[source].remove(pid)
-            held[pid].add(target)
-            members[target].add(pid)
-    return held
-
-
-def _chain_of_moves(
-    members: Mapping[str, set[int]],
-    share: Mapping[str, int],
-    chairs: Mapping[int, Sequence[str]],
-    groups: Sequence[str],
-) -> list[tuple[str, str, int]] | None:
-    """The shortest chain of moves from a group above its share to one below it.
-
-    A move takes someone out of one group (not its co-chair) into a group they are not in. The
-    people on a shortest chain are all different and each move leaves the next one possible.
-    """
-    step: dict[str, tuple[str, int] | None] = {
-        g: None for g in groups if len(members[g]) > share[g]
-    }
-    queue = list(step)
-    for source in queue:
-        for target in groups:
-            if target in step:
-                continue
-            mover = next(
-                (
-                    pid
-                    for pid in sorted(members[source] - members[target])
-                    if source not in chairs.get(pid, ())
-                ),
-                None,
-            )
-            if mover is None:
-                continue
-            step[target] = (source, mover)
-            if len(members[target]) < share[target]:
-                chain: list[tuple[str, str, int]] = []
-                while (previous := step[target]) is not None:
-                    chain.append((previous[0], target, previous[1]))
-                    target = previous[0]
-                return chain[::-1]
-            queue.append(target)
-    return None
 
 
 def balance_report(

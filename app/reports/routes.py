@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.ids import Id
-from app.reports import charts, rules, service
+from app.reports import charts, rules, service, timeline
 from app.web import render
 
 router = APIRouter()
@@ -77,7 +77,7 @@ def report_page(
             "viewer": viewer,
             "show_people": show_people,
             "charts": report_charts(report, show_people),
-            "timeline_limit": service.TIMELINE_LIMIT,
+            "timeline_limit": timeline.TIMELINE_LIMIT,
         },
     )
 

@@ -8,15 +8,12 @@ import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, String, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.activity.kinds import TURNING_POINTS
-from app.activity.models import Activity
 from app.activity.service import record
 from app.caucus.models import CaucusMessage
 from app.commissions.models import Commission, Delegation, Participant, Sector, WorkingGroup
@@ -30,12 +27,9 @@ from app.proposals.models import (
     Sponsorship,
 )
 from app.proposals.rules import STAGES
-from app.reports import rules
+from app.reports import rules, timeline
+from app.reports.timeline import Bucket, TimelineEntry
 from app.voting.models import BallotReceipt, RollCallBallot, Vote
-
-TIMELINE_LIMIT = 200
-BUCKET_SECONDS = 300  # five minutes
-MAX_BUCKETS = 48  # a longer session gets wider buckets, so the chart stays readable
 
 
 @dataclass
@@ -83,22 +77,6 @@ class OutcomeRow:
     @property
     def total(self) -> int:
         return sum(self.by_stage.values())
-
-
-@dataclass
-class TimelineEntry:
-    at: datetime
-    kind: str
-    group_code: str | None
-    proposal_id: int | None
-    proposal_title: str | None
-    data: dict[str, Any]
-
-
-@dataclass
-class Bucket:
-    start: datetime
-    count: int
 
 
 @dataclass
@@ -153,11 +131,11 @@ def load_report(session: Session, commission: Commission, viewer: Viewer) -> Rep
         )
     )
     participants = _participants(session, cid, delegations, sectors)
-    visible = _visible_activity(cid, viewer)
+    visible = timeline.visible_activity(cid, viewer)
     ballots = _roll_call_ballots(session, cid)
     votes = _closed_votes_by_type(session, cid)
-    timeline, total = _timeline(session, visible)
-    buckets, minutes = _buckets(session, visible)
+    entries, total = timeline.latest_entries(session, visible)
+    buckets, minutes = timeline.buckets(session, visible)
     return Report(
         commission=commission,
         groups=groups,
@@ -165,7 +143,7 @@ def load_report(session: Session, commission: Commission, viewer: Viewer) -> Rep
         by_delegation=_totals(participants, delegations, lambda p: p.delegation),
         by_sector=_totals(participants, sectors, lambda p: p.sector),
         outcomes=_outcomes(session, cid, groups),
-        timeline=timeline,
+        timeline=entries,
         timeline_total=total,
         buckets=buckets,
         bucket_minutes=minutes,
@@ -337,75 +315,6 @@ def _closed_votes_by_type(session: Session, cid: int) -> dict[str, int]:
         .group_by(Vote.ballot_type)
     ).all()
     return dict(found)
-
-
-def _visible_activity(cid: int, viewer: Viewer) -> list[ColumnElement[bool]]:
-    """The activity log entries this viewer may count: instructors all; others none meant
-    for another delegation only."""
-    where = [Activity.commission_id == cid]
-    if not viewer.is_instructor:
-        where.append(
-            or_(Activity.delegation_id.is_(None), Activity.delegation_id == viewer.delegation_id)
-        )
-    return where
-
-
-def _timeline(
-    session: Session, visible: list[ColumnElement[bool]]
-) -> tuple[list[TimelineEntry], int]:
-    total = session.scalar(select(func.count()).where(*visible, Activity.kind.in_(TURNING_POINTS)))
-    found = session.execute(
-        select(
-            Activity.created_at,
-            Activity.kind,
-            WorkingGroup.code,
-            Activity.proposal_id,
-            Proposal.title,
-            Activity.data,
-        )
-        .outerjoin(WorkingGroup, WorkingGroup.id == Activity.working_group_id)
-        .outerjoin(Proposal, Proposal.id == Activity.proposal_id)
-        .where(*visible, Activity.kind.in_(TURNING_POINTS))
-        .order_by(Activity.id.desc())
-        .limit(TIMELINE_LIMIT)
-    ).all()
-    entries = [TimelineEntry(*row) for row in reversed(found)]
-    return entries, total or 0
-
-
-def bucket_slots(first_slot: int, last_slot: int) -> int:
-    """How many five-minute slots make one bucket, so that the span fits in MAX_BUCKETS."""
-    return max(1, math.ceil((last_slot - first_slot + 1) / MAX_BUCKETS))
-
-
-def _slot(session: Session) -> ColumnElement[int]:
-    """The five-minute slot (since 1970) of an activity, in the database's own dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        epoch = cast(func.floor(func.extract("epoch", Activity.created_at)), BigInteger)
-    else:
-        epoch = cast(func.strftime("%s", Activity.created_at), Integer)
-    return epoch // BUCKET_SECONDS
-
-
-def _buckets(session: Session, visible: list[ColumnElement[bool]]) -> tuple[list[Bucket], int]:
-    """Every logged action per time bucket, empty buckets included so the time axis is true.
-
-    The database counts per five-minute slot; a long session's slots are then merged here.
-    """
-    slot = _slot(session)
-    counted = dict(session.execute(select(slot, func.count()).where(*visible).group_by(slot)).all())
-    if not counted:
-        return [], BUCKET_SECONDS // 60
-    first, last = min(counted), max(counted)
-    width = bucket_slots(first, last)
-    merged: dict[int, int] = {}
-    for n, count in counted.items():
-        start = first + (n - first) // width * width
-        merged[start] = merged.get(start, 0) + count
-    return [
-        Bucket(datetime.fromtimestamp(n * BUCKET_SECONDS, UTC), merged.get(n, 0))
-        for n in range(first, last + 1, width)
-    ], width * BUCKET_SECONDS // 60
 
 
 CSV_COLUMNS = (

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.commissions.models import GroupRuleColumns
 from app.db import Base, one_of, utcnow
 from app.injects.rules import TRIGGERS
-from app.proposals.rules import SPONSORSHIP_RULES
-from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 
 DELEGATION_STATUSES = ("member", "observer")
+
+
+def _parts(model: str) -> Any:
+    """A scenario's list of one kind of part, in order: loaded only when asked for, and
+    written, replaced and deleted with the scenario."""
+    return relationship(
+        back_populates="scenario",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by=f"{model}.position",
+    )
 
 
 class Scenario(Base):
@@ -31,50 +42,18 @@ class Scenario(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    working_groups: Mapped[list[ScenarioWorkingGroup]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioWorkingGroup.position",
-    )
-    delegations: Mapped[list[ScenarioDelegation]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioDelegation.position",
-    )
-    sectors: Mapped[list[ScenarioSector]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioSector.position",
-    )
-    role_briefs: Mapped[list[ScenarioRoleBrief]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioRoleBrief.position",
-    )
-    injects: Mapped[list[ScenarioInject]] = relationship(
-        back_populates="scenario",
-        lazy="raise",
-        cascade="all, delete-orphan",
-        order_by="ScenarioInject.position",
-    )
+    working_groups: Mapped[list[ScenarioWorkingGroup]] = _parts("ScenarioWorkingGroup")
+    delegations: Mapped[list[ScenarioDelegation]] = _parts("ScenarioDelegation")
+    sectors: Mapped[list[ScenarioSector]] = _parts("ScenarioSector")
+    role_briefs: Mapped[list[ScenarioRoleBrief]] = _parts("ScenarioRoleBrief")
+    injects: Mapped[list[ScenarioInject]] = _parts("ScenarioInject")
 
 
-class ScenarioWorkingGroup(Base):
+class ScenarioWorkingGroup(GroupRuleColumns, Base):
     """A pillar of the scenario, with its mandate and the default rules a commission starts with."""
 
     __tablename__ = "scenario_working_groups"
-    __table_args__ = (
-        UniqueConstraint("scenario_id", "code"),
-        one_of("voting_rule", VOTING_RULES),
-        one_of("ballot_unit", BALLOT_UNITS),
-        one_of("ballot_type", BALLOT_TYPES),
-        one_of("sponsorship", SPONSORSHIP_RULES),
-        CheckConstraint("quorum >= 0 AND quorum <= 1", name="quorum_share"),
-    )
+    __table_args__ = (UniqueConstraint("scenario_id", "code"), *GroupRuleColumns.rule_checks())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
@@ -83,13 +62,6 @@ class ScenarioWorkingGroup(Base):
     name: Mapped[str] = mapped_column(String(120))
     mandate: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
-    voting_rule: Mapped[str] = mapped_column(String(20), default="double_majority")
-    quorum: Mapped[float] = mapped_column(default=0.5)
-    ballot_unit: Mapped[str] = mapped_column(String(12), default="delegate")
-    ballot_type: Mapped[str] = mapped_column(String(12), default="roll_call")
-    sponsorship: Mapped[str] = mapped_column(String(30), default="every_member_delegation")
-    hide_running_tally: Mapped[bool] = mapped_column(default=False)
-    chairs_move_stages: Mapped[bool] = mapped_column(default=True)
 
     scenario: Mapped[Scenario] = relationship(back_populates="working_groups", lazy="raise")
 

@@ -12,11 +12,11 @@ from app.accounts.auth import CurrentUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
-from app.forms import FormFields
+from app.forms import FormFields, refused
 from app.i18n import gettext as _
 from app.ids import Id
 from app.instructor.pages import instructor_home_page
-from app.scenarios import service
+from app.scenarios import rules, service
 from app.scenarios.models import Scenario
 from app.web import render
 
@@ -27,14 +27,14 @@ UPLOAD_LIMIT = 2_000_000
 
 def _readable(session: Session, scenario_id: int, user: User) -> Scenario:
     scenario = service.load_scenario(session, scenario_id)
-    if scenario is None or not service.can_read(scenario, user):
+    if scenario is None or not rules.can_read(scenario, user):
         raise NotFound(_("There is no scenario here."))
     return scenario
 
 
 def _editable(session: Session, scenario_id: int, user: User) -> Scenario:
     scenario = _readable(session, scenario_id, user)
-    if not service.can_edit(scenario, user):
+    if not rules.can_edit(scenario, user):
         raise NotAllowed(_("Built-in scenarios cannot be changed. Clone it and edit the copy."))
     return scenario
 
@@ -49,7 +49,7 @@ def _page(
 ) -> Response:
     context: dict[str, Any] = {
         "scenario": scenario,
-        "editable": service.can_edit(scenario, user),
+        "editable": rules.can_edit(scenario, user),
         "file_text": service.dump_scenario_file(service.scenario_to_file(scenario)),
         "file_problems": [],
         "brief_errors": {},
@@ -232,14 +232,13 @@ def edit_part(
     except KeyError as error:
         raise NotFound(_("There is no such item in this scenario.")) from error
     if problems:
-        session.rollback()
-        scenario = _editable(session, scenario_id, user)
+        refusal = refused(session, service.ScenarioFileError(problems))
         return _page(
             request,
             session,
-            scenario,
+            _editable(session, scenario_id, user),
             user,
-            422,
+            refusal.status_code,
             part_errors={(part, item_id): problems},
             part_values={(part, item_id): form},
         )

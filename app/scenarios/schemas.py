@@ -23,6 +23,7 @@ from pydantic import (
 from app.accounts.rules import USERNAME_PATTERN
 from app.i18n import gettext as _
 from app.i18n import ngettext
+from app.voting.rules import BallotType, BallotUnit, SponsorshipRule, VotingRule
 
 CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -36,16 +37,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A working group's rules (app.commissions.models.GROUP_RULE_FIELDS), with its columns' defaults.
 class WorkingGroupRules(_Strict):
-    voting_rule: Literal[
-        "double_majority", "simple_majority", "two_thirds", "consensus", "unanimity"
-    ] = "double_majority"
+    voting_rule: VotingRule = "double_majority"
     quorum: float = Field(default=0.5, ge=0, le=1)
-    ballot_unit: Literal["delegate", "delegation"] = "delegate"
-    ballot_type: Literal["roll_call", "secret"] = "roll_call"
-    sponsorship: Literal["every_member_delegation", "any_other_delegation", "none"] = (
-        "every_member_delegation"
-    )
+    ballot_unit: BallotUnit = "delegate"
+    ballot_type: BallotType = "roll_call"
+    sponsorship: SponsorshipRule = "every_member_delegation"
     hide_running_tally: bool = False
     chairs_move_stages: bool = True
 

@@ -8,11 +8,13 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.commissions.models import GROUP_RULE_FIELDS
+from app.errors import Invalid
 from app.i18n import gettext as _
 from app.scenarios.models import (
     Scenario,
@@ -38,8 +40,8 @@ from app.scenarios.schemas import (
 BUILTIN_SCENARIOS = ("cooling_off.yaml",)
 
 
-class ScenarioFileError(ValueError):
-    """A scenario file that cannot be read; `problems` names each bad field."""
+class ScenarioFileError(Invalid, ValueError):
+    """A scenario file (or a part's form) that cannot be used; `problems` names each bad field."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -86,55 +88,49 @@ def _parsed_builtin(name: str) -> ScenarioFile:
     return parse_scenario_file(text)
 
 
+# Each part of a scenario: its table's model, its entry in the file, and the file's name for
+# each field that the table names otherwise (a reference holds a code, not an id).
+PARTS: dict[str, tuple[type[Any], type[BaseModel], dict[str, str]]] = {
+    "working_groups": (ScenarioWorkingGroup, WorkingGroupSpec, {}),
+    "delegations": (ScenarioDelegation, DelegationSpec, {}),
+    "sectors": (ScenarioSector, SectorSpec, {}),
+    "role_briefs": (
+        ScenarioRoleBrief,
+        RoleBriefSpec,
+        {"delegation": "delegation_code", "sector": "sector_code"},
+    ),
+    "injects": (
+        ScenarioInject,
+        InjectSpec,
+        {"working_group": "working_group_code", "delegation": "delegation_code"},
+    ),
+}
+
+
 def _parts_from(spec: ScenarioFile) -> dict[str, list[Any]]:
     """The scenario's groups, delegations, sectors, briefs and injects, built from its file."""
-    return {
-        "working_groups": [
-            ScenarioWorkingGroup(
-                code=g.code,
-                pillar=g.pillar,
-                name=g.name,
-                mandate=g.mandate,
-                position=i,
-                **g.rules.model_dump(),
-            )
-            for i, g in enumerate(spec.working_groups)
-        ],
-        "delegations": [
-            ScenarioDelegation(code=d.code, name=d.name, status=d.status, brief=d.brief, position=i)
-            for i, d in enumerate(spec.delegations)
-        ],
-        "sectors": [
-            ScenarioSector(code=s.code, name=s.name, description=s.description, position=i)
-            for i, s in enumerate(spec.sectors)
-        ],
-        "role_briefs": [
-            ScenarioRoleBrief(
-                code=r.code,
-                title=r.title,
-                delegation_code=r.delegation,
-                sector_code=r.sector,
-                summary=r.summary,
-                goals=r.goals,
-                red_lines=r.red_lines,
-                position=i,
-            )
-            for i, r in enumerate(spec.role_briefs)
-        ],
-        "injects": [
-            ScenarioInject(
-                code=j.code,
-                title=j.title,
-                body=j.body,
-                working_group_code=j.working_group,
-                delegation_code=j.delegation,
-                trigger=j.trigger,
-                idle_minutes=j.idle_minutes,
-                position=i,
-            )
-            for i, j in enumerate(spec.injects)
-        ],
+    parts: dict[str, list[Any]] = {}
+    for name, (model, _entry, renamed) in PARTS.items():
+        parts[name] = []
+        for position, entry in enumerate(getattr(spec, name)):
+            values = entry.model_dump()
+            values.update(values.pop("rules", {}))  # a group's rules are columns of its own
+            columns = {renamed.get(field, field): value for field, value in values.items()}
+            parts[name].append(model(**columns, position=position))
+    return parts
+
+
+def _entry_of(row: Any, part: str) -> Any:
+    """One row of a scenario part as its entry in the file."""
+    _model, entry, renamed = PARTS[part]
+    values = {
+        field: getattr(row, renamed.get(field, field))
+        for field in entry.model_fields
+        if field != "rules"
     }
+    if part == "working_groups":
+        values["rules"] = WorkingGroupRules(**row.rule_values())
+    return entry(**values)
 
 
 def create_scenario(
@@ -189,56 +185,7 @@ def scenario_to_file(scenario: Scenario) -> ScenarioFile:
         title=scenario.title,
         summary=scenario.summary,
         public_briefing=scenario.public_briefing,
-        working_groups=[
-            WorkingGroupSpec(
-                code=g.code,
-                pillar=g.pillar,
-                name=g.name,
-                mandate=g.mandate,
-                rules=WorkingGroupRules(
-                    voting_rule=g.voting_rule,
-                    quorum=g.quorum,
-                    ballot_unit=g.ballot_unit,
-                    ballot_type=g.ballot_type,
-                    sponsorship=g.sponsorship,
-                    hide_running_tally=g.hide_running_tally,
-                    chairs_move_stages=g.chairs_move_stages,
-                ),
-            )
-            for g in scenario.working_groups
-        ],
-        delegations=[
-            DelegationSpec(code=d.code, name=d.name, status=d.status, brief=d.brief)
-            for d in scenario.delegations
-        ],
-        sectors=[
-            SectorSpec(code=s.code, name=s.name, description=s.description)
-            for s in scenario.sectors
-        ],
-        role_briefs=[
-            RoleBriefSpec(
-                code=r.code,
-                title=r.title,
-                delegation=r.delegation_code,
-                sector=r.sector_code,
-                summary=r.summary,
-                goals=r.goals,
-                red_lines=r.red_lines,
-            )
-            for r in scenario.role_briefs
-        ],
-        injects=[
-            InjectSpec(
-                code=j.code,
-                title=j.title,
-                body=j.body,
-                working_group=j.working_group_code,
-                delegation=j.delegation_code,
-                trigger=j.trigger,
-                idle_minutes=j.idle_minutes,
-            )
-            for j in scenario.injects
-        ],
+        **{part: [_entry_of(row, part) for row in getattr(scenario, part)] for part in PARTS},
     )
 
 
@@ -257,15 +204,6 @@ def ensure_builtin_scenarios(session: Session) -> list[Scenario]:
         if session.scalar(select(Scenario.id).where(Scenario.slug == slug)) is None:
             loaded.append(create_scenario(session, builtin_scenario_file(name), is_builtin=True))
     return loaded
-
-
-def can_edit(scenario: Scenario, user: User) -> bool:
-    """Built-in scenarios are read-only; an instructor edits the clones they own."""
-    return not scenario.is_builtin and scenario.owner_id == user.id
-
-
-def can_read(scenario: Scenario, user: User) -> bool:
-    return user.is_instructor and (scenario.is_builtin or scenario.owner_id == user.id)
 
 
 def _free_slug(session: Session, base: str) -> str:
@@ -333,6 +271,15 @@ def _share(percent: str) -> float:
         return -1.0
 
 
+def _rules_from(form: dict[str, str]) -> dict[str, Any]:
+    """A group's rules as its form posts them: the quorum in percent, a checkbox sends "true"."""
+    rules: dict[str, Any] = {name: form.get(name, "") for name in GROUP_RULE_FIELDS}
+    rules["quorum"] = _share(form.get("quorum_percent", ""))
+    for flag in ("hide_running_tally", "chairs_move_stages"):
+        rules[flag] = form.get(flag) == "true"
+    return rules
+
+
 EDITABLE_PARTS = ("working_groups", "delegations", "sectors", "injects")
 
 
@@ -356,15 +303,7 @@ def update_part(scenario: Scenario, part: str, item_id: int, form: dict[str, str
                 name=form.get("name", ""),
                 mandate=form.get("mandate", ""),
                 # A plain mapping, so a bad rule is named by its path in the file ("rules.quorum").
-                rules={
-                    "voting_rule": form.get("voting_rule", ""),
-                    "quorum": _share(form.get("quorum_percent", "")),
-                    "ballot_unit": form.get("ballot_unit", ""),
-                    "ballot_type": form.get("ballot_type", ""),
-                    "sponsorship": form.get("sponsorship", ""),
-                    "hide_running_tally": form.get("hide_running_tally") == "true",
-                    "chairs_move_stages": form.get("chairs_move_stages") == "true",
-                },
+                rules=_rules_from(form),
             )
             item.name, item.mandate = spec.name, spec.mandate
             for name, value in spec.rules.model_dump().items():

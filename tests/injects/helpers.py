@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.injects.models import Inject
-from app.live.routes import StreamViewer
+from app.live.registry import StreamViewer
 from app.scenarios import service as scenarios
 from tests.conftest import Cast, make_user
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.injects import service as injects
 from app.live.broker import LiveEvent
-from app.live.routes import render_for
+from app.live.registry import render_for
 from tests.conftest import Cast, QueryCounter, sign_in
 from tests.injects.helpers import inject, instructor_id, viewer
 from tests.proposals.helpers import to_stage

@@ -17,7 +17,7 @@ from app.injects import service as injects
 from app.injects.models import Inject
 from app.live import events as live
 from app.live.broker import InMemoryBroker, LiveEvent
-from app.live.routes import render_for
+from app.live.registry import render_for
 from app.voting import service as voting
 from tests.conftest import Cast
 from tests.injects.helpers import inject, instructor_id, other_commission, viewer

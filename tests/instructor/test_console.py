@@ -330,7 +330,7 @@ def test_the_roster_counts_students_not_instructors(
 def test_the_console_runs_the_same_queries_whatever_the_size_of_the_class(
     client: TestClient, db: Session, cast: Cast, count_queries: QueryCounter
 ) -> None:
-    from app.instructor import service
+    from app.instructor import enrolment, seats
 
     me = db.scalar(select(Participant).where(Participant.user_id == cast.instructor.id))
     assert me is not None
@@ -339,8 +339,8 @@ def test_the_console_runs_the_same_queries_whatever_the_size_of_the_class(
     assert client.get(manage(cast)).status_code == 200
     small = count_queries.count
     rows = [RosterRow(i, f"Student {i}", None, None, None) for i in range(2, 32)]
-    service.enrol(db, cast.commission, me, rows)
-    service.auto_seat(db, cast.commission, me, reseat_all=True, groups_per_student=2)
+    enrolment.enrol(db, cast.commission, me, rows)
+    seats.auto_seat(db, cast.commission, me, reseat_all=True, groups_per_student=2)
     db.flush()
     count_queries.statements.clear()
     page = client.get(manage(cast))

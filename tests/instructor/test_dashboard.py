@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.commissions.models import Participant
 from app.live.broker import LiveEvent
-from app.live.routes import StreamViewer, render_for
+from app.live.registry import StreamViewer, render_for
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, csrf_from, make_user, seat, sign_in
 from tests.proposals.helpers import acting, open_vote_of, to_stage

@@ -11,17 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.accounts.rules import USERNAME_PATTERN, password_problem
-from app.instructor.roster import (
-    MAX_BYTES,
-    MAX_ROWS,
-    READABLE_ALPHABET,
-    SPACES,
-    RosterProblem,
-    RosterRow,
-    new_password,
-    parse_roster,
-    suggest_username,
-)
+from app.instructor.credentials import READABLE_ALPHABET, new_password, suggest_username
+from app.instructor.roster import MAX_BYTES, MAX_ROWS, RosterProblem, RosterRow, parse_roster
+from app.instructor.roster_cells import SPACES
 
 DELEGATIONS = {"US": "United States", "PRC": "People's Republic of China"}
 SECTORS = {"gov": "Government", "private": "Private sector", "civil": "Civil society"}

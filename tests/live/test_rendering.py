@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.caucus import service as caucus
 from app.commissions import service as commissions
 from app.live.broker import LiveEvent
-from app.live.routes import StreamViewer, render_for
+from app.live.registry import StreamViewer, render_for
 from app.proposals import service as proposals
 from app.proposals.acting import seat_of
 from app.voting import service as voting

@@ -11,7 +11,7 @@ import pytest
 from app.commissions.rules import NOBODY, Viewer
 from app.reports import charts, rules
 from app.reports.rules import BallotGroup
-from app.reports.service import MAX_BUCKETS, bucket_slots
+from app.reports.timeline import MAX_BUCKETS, bucket_slots
 
 INSTRUCTOR = Viewer(participant_id=1, role="instructor", delegation_id=None)
 DELEGATE = Viewer(participant_id=2, role="delegate", delegation_id=10)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import utcnow
 from app.instructor import service as instructor
+from app.instructor.conclusion import service as conclusion
 from app.live.broker import LiveEvent
-from app.live.routes import StreamViewer, render_for
+from app.live.registry import StreamViewer, render_for
 from app.proposals.models import Proposal
 from app.voting import sealing, tally
 from app.voting import service as voting
@@ -178,7 +179,7 @@ def test_concluding_the_commission_counts_its_open_secret_votes(db: Session, cas
     proposal, vote = secret_vote(db, cast)
     three_ballots(db, cast, proposal, vote)
     me = instructor.managed_commission(db, cast.commission.id, cast.instructor)[1]
-    instructor.conclude(db, cast.commission, me, visibility="class")
+    conclusion.conclude(db, cast.commission, me, visibility="class")
     db.refresh(vote)
     assert vote.closed_at is not None
     assert sealed_in(db, vote) == []

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.instructor import service as instructor
+from app.instructor.dashboard import service as instructor
 from app.proposals.rules import Seat
 from app.voting import rules, tally
 from app.voting import service as voting

@@ -1,0 +1,1 @@
+"""Concluding a commission: the preview, the confirmation form and what concluding does."""

@@ -1,0 +1,1 @@
+"""The instructor's live dashboard of a commission: its service and its page."""

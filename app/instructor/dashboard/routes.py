@@ -1,0 +1,32 @@
+"""The instructor's live dashboard page: the working groups' boards and the injects' board."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.accounts.auth import CurrentUser
+from app.db import SessionDep
+from app.ids import Id
+from app.injects import service as injects
+from app.instructor.dashboard import service
+from app.instructor.service import managed_commission
+from app.web import render
+
+router = APIRouter()
+
+
+@router.get("/commissions/{commission_id}/dashboard", name="dashboard")
+def dashboard(
+    request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
+) -> Response:
+    commission, _me = managed_commission(session, commission_id, user)
+    return render(
+        request,
+        "instructor/dashboard.html",
+        {
+            "commission": commission,
+            "boards": service.dashboard(session, commission.id),
+            "inject_board": injects.board(session, commission.id),
+        },
+    )
