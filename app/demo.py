@@ -177,6 +177,7 @@ def ensure_past_seminar(session: Session, instructor: User, users: dict[str, Use
     comparison have something to show. Built through the services, like a real session."""
     from app.instructor.conclusion import service as conclusion
     from app.proposals import service as proposals
+    from app.proposals.acting import Acting, acting_on, seat_of
     from app.voting import service as voting
 
     past = session.scalar(
@@ -196,9 +197,9 @@ def ensure_past_seminar(session: Session, instructor: User, users: dict[str, Use
         session.scalars(select(WorkingGroup).where(WorkingGroup.commission_id == past.id))
     )
 
-    def acting(proposal_id: int, username: str) -> proposals.Acting:
+    def acting(proposal_id: int, username: str) -> Acting:
         user = instructor if username == "instructor" else users[username]
-        return proposals.acting_on(session, proposal_id, user)
+        return acting_on(session, proposal_id, user)
 
     by_code = {g.code: g for g in groups}
     for group, author, sponsor, title, text, argument, prc_ballots in PAST_PROPOSALS:
@@ -206,7 +207,7 @@ def ensure_past_seminar(session: Session, instructor: User, users: dict[str, Use
         backer = commissions.participant_for(session, past.id, users[sponsor])
         assert writer is not None
         assert backer is not None
-        seat = proposals.seat_of(session, writer, by_code[group])
+        seat = seat_of(session, writer, by_code[group])
         proposal = proposals.create_proposal(
             session, writer, seat, by_code[group], title=title, text=text
         )

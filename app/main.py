@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import apidocs
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
+from app.activity.kinds import label as activity_label
 from app.api import ERROR_RESPONSES
 from app.api import router as api_router
 from app.archive import routes as archive_routes
@@ -54,9 +55,11 @@ from app.proposals import fragments as proposal_fragments
 from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
+from app.voting import api as voting_api
+from app.voting import routes as voting_routes
 from app.voting import scrub
 from app.voting import service as voting
-from app.web import RequestContextMiddleware, render, verify_csrf
+from app.web import RequestContextMiddleware, render, templates, verify_csrf
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ PAGE_ROUTERS = (
     account_routes.router,
     commission_routes.router,
     proposal_routes.router,
+    voting_routes.router,
     caucus_routes.router,
     live_routes.router,
     instructor_routes.router,
@@ -80,6 +84,7 @@ PAGE_ROUTERS = (
 API_ROUTERS = (
     api_router,
     proposal_api.router,
+    voting_api.router,
     caucus_api.router,
     instructor_api.router,
     inject_api.router,
@@ -102,6 +107,13 @@ def install_live_fragments() -> None:
     `install_model_events`; importing a feature's `fragments.py` never registers it.
     """
     live_registry.install(LIVE_FRAGMENTS)
+    install_template_functions()
+
+
+def install_template_functions() -> None:
+    """The template functions that features provide (web, being core, cannot import them): a
+    page and a live push draw with the same ones. Called with the live fragments."""
+    templates.env.globals["activity_label"] = activity_label
 
 
 def _is_api(request: Request) -> bool:

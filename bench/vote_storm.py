@@ -90,6 +90,7 @@ from app.commissions import service as commissions
 from app.commissions.models import Delegation, WorkingGroup, WorkingGroupMembership
 from app.config import ROOT_DIR, normalize_database_url
 from app.proposals import service as proposals
+from app.proposals.acting import acting_on, seat_of
 from app.scenarios import service as scenarios
 from app.voting import service as voting
 from app.voting.models import BallotReceipt, RollCallBallot
@@ -325,17 +326,15 @@ def _seed(session: Session, n: int) -> Electorate:
     proposal = proposals.create_proposal(
         session,
         author,
-        proposals.seat_of(session, author, group),
+        seat_of(session, author, group),
         group,
         title="Notify before testing frontier models near each other's networks",
         text="Each side notifies the other **72 hours** before such a test.",
         rationale="Seeded by bench/vote_storm.py.",
     )
-    proposals.move_stage(session, proposals.acting_on(session, proposal.id, users[0]), "table")
-    proposals.move_stage(
-        session, proposals.acting_on(session, proposal.id, instructor), "open_debate"
-    )
-    vote = voting.open_vote(session, proposals.acting_on(session, proposal.id, instructor))
+    proposals.move_stage(session, acting_on(session, proposal.id, users[0]), "table")
+    proposals.move_stage(session, acting_on(session, proposal.id, instructor), "open_debate")
+    vote = voting.open_vote(session, acting_on(session, proposal.id, instructor))
     return Electorate(commission.id, proposal.id, vote.id, voters)
 
 

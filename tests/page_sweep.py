@@ -30,6 +30,8 @@ from app.injects.models import Inject
 from app.instructor import service as instructor
 from app.instructor.conclusion import service as conclusion
 from app.proposals import service as proposals
+from app.proposals.acting import seat_of
+from app.proposals.amendments import accept_amendment, propose_amendment
 from app.scenarios import service as scenarios
 from app.voting import service as voting
 from tests.conftest import Cast, make_user, seat
@@ -163,10 +165,10 @@ def _debated(db: Session, cast: Cast, observer: User | None = None) -> int:
         proposals.post_argument(
             db, acting(db, proposal, observer), stance="support", body="Europe agrees."
         )
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db, acting(db, proposal, cast.prc_delegate), text="Within 48 hours.", rationale="Faster."
     )
-    proposals.accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
+    accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
     return proposal.id
 
 
@@ -178,7 +180,7 @@ def _caucus_talk(db: Session, cast: Cast) -> None:
     assert ursula is not None and ursula.delegation is not None
     group = cast.groups["FT"]
     caucus.post_message(
-        db, ursula, proposals.seat_of(db, ursula, group), ursula.delegation, group, "Hold firm."
+        db, ursula, seat_of(db, ursula, group), ursula.delegation, group, "Hold firm."
     )
 
 

@@ -34,7 +34,7 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.proposals import rules as proposal_rules
-from app.proposals import service as proposals
+from app.proposals.acting import seat_from
 from app.proposals.rules import ProposalFacts, Seat
 from app.scenarios import service as scenarios
 
@@ -114,7 +114,7 @@ def _seats_of(session: Session, reader: Participant) -> Callable[[int], Seat]:
     delegation = (
         session.get(Delegation, reader.delegation_id) if reader.delegation_id is not None else None
     )
-    return lambda group_id: proposals.seat_from(reader, delegation, memberships.get(group_id))
+    return lambda group_id: seat_from(reader, delegation, memberships.get(group_id))
 
 
 def export_commission(

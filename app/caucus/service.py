@@ -19,6 +19,7 @@ from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import service as proposals
 from app.proposals import views
+from app.proposals.acting import seat_of, session_over
 from app.proposals.rules import Seat
 
 
@@ -44,7 +45,7 @@ def open_room(
     participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None:
         raise NotFound(_("There is no such working group in this commission."))
-    seat = proposals.seat_of(session, participant, group)
+    seat = seat_of(session, participant, group)
     delegations = session.scalars(
         select(Delegation)
         .where(Delegation.commission_id == commission_id)
@@ -77,7 +78,7 @@ def own_seat(
     participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None or participant.delegation_id is None:
         raise NotAllowed(_("Caucus rooms are for the delegation's own members."))
-    return participant, proposals.seat_of(session, participant, group), group
+    return participant, seat_of(session, participant, group), group
 
 
 def messages(
@@ -107,7 +108,7 @@ def post_message(
 ) -> CaucusMessage:
     if not rules.can_post(seat, delegation.id):
         raise NotAllowed(_("Only members of this delegation can speak in its caucus."))
-    if proposals.session_over(session, delegation.commission_id):
+    if session_over(session, delegation.commission_id):
         raise Conflict(_("This commission has concluded; its record is final."))
     body = body.strip()
     if not body:

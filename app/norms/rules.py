@@ -12,3 +12,8 @@ def can_read_charter(viewer: Viewer, visibility: str) -> bool:
     if visibility == "class":
         return viewer.is_member
     return viewer.is_instructor
+
+
+def norm_code(group_code: str, number: int) -> str:
+    """A norm's code: its working group's code and its number in that group (FT-1, CY-2)."""
+    return f"{group_code}-{number}"

@@ -70,11 +70,12 @@ def ballot_awaits(candidate: Candidate, now: datetime) -> bool:
         return False
     if candidate.deadline is not None and now > candidate.deadline:
         return False
-    if not voting_rules.can_vote(candidate.seat, candidate.ballot_unit):
-        return False
-    if candidate.ballot_unit == "delegation":
-        return not candidate.delegation_voted
-    return not candidate.voted
+    return voting_rules.awaits_ballot(
+        candidate.seat,
+        candidate.ballot_unit,
+        voted=candidate.voted,
+        delegation_voted=candidate.delegation_voted,
+    )
 
 
 def target(kind: str, proposal_id: int, subject_id: int | None) -> str:

@@ -7,96 +7,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.accounts.auth import ApiUser
-from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Participant, WorkingGroup
 from app.db import SessionDep, utcnow
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.ids import Id
+from app.proposals import amendments, views
 from app.proposals import schemas as s
 from app.proposals import service as proposals
-from app.proposals import views
+from app.proposals.acting import acting_for_update, acting_on
+from app.proposals.answers import proposal_detail
 from app.proposals.diff import word_diff
 from app.proposals.models import Amendment, Proposal, ProposalAuthor, Revision
 from app.voting import service as voting
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
-
-
-def _vote_out(panel: views.VotePanel | None) -> s.VoteOut | None:
-    if panel is None:
-        return None
-    st, vote = panel.standing, panel.standing.vote
-    # Hidden running tallies, and every open secret vote (counted only when it closes).
-    shown = st.result if st.show_counts else None
-    return s.VoteOut(
-        id=vote.id,
-        amendment_id=vote.amendment_id,
-        round=vote.round,
-        voting_rule=vote.voting_rule,
-        ballot_type=vote.ballot_type,
-        ballot_unit=vote.ballot_unit,
-        quorum=vote.quorum,
-        opened_at=vote.opened_at,
-        deadline=vote.deadline,
-        closed_at=vote.closed_at,
-        eligible=st.eligible,
-        cast=st.cast,
-        counts_hidden=shown is None,
-        by_delegation=[
-            s.DelegationTallyOut(
-                delegation=c.code,
-                name=c.name,
-                eligible=c.eligible,
-                yes=c.yes if shown else None,
-                no=c.no if shown else None,
-                abstain=c.abstain if shown else None,
-            )
-            for c in st.counts
-            if c.is_member
-        ],
-        adopted=shown.adopted if shown else None,
-        final=vote.closed_at is not None,
-        summary=shown.summary if shown else None,
-        explanation=shown.explanation if shown else None,
-        you_voted=panel.has_voted,
-        your_choice=panel.my_choice,
-    )
-
-
-def _proposal_out(page: views.ProposalPage) -> s.ProposalOut:
-    p = page.proposal
-    return s.ProposalOut(
-        id=p.id,
-        title=p.title,
-        stage=p.stage,
-        round=p.round,
-        working_group=page.group.code,
-        text=page.revision.text,
-        rationale=page.revision.rationale,
-        revision=page.revision.number,
-        authors=[
-            person
-            for a in p.authors
-            if (person := s.person_out(page.people.get(a.participant_id))) is not None
-        ],
-        sponsors=[
-            s.SponsorOut(**person.model_dump(), status=sp.status)
-            for sp in p.sponsorships
-            if (person := s.person_out(page.people.get(sp.participant_id))) is not None
-        ],
-        tabling_needs=page.shortfall,
-        vote=_vote_out(page.vote_panel),
-        norm_code=page.norm.code if page.norm else None,
-    )
-
-
-def _detail(session: Session, user: User, proposal_id: int) -> s.ProposalOut:
-    return _proposal_out(views.proposal_page(session, proposal_id, user))
 
 
 @router.get("/commissions/{commission_id}/proposals")
@@ -132,21 +60,21 @@ def create_proposal(
     proposal = proposals.create_proposal(
         session, page.participant, page.seat, page.group, **body.model_dump()
     )
-    return _detail(session, user, proposal.id)
+    return proposal_detail(session, user, proposal.id)
 
 
 @router.get("/proposals/{proposal_id}")
 def get_proposal(session: SessionDep, user: ApiUser, proposal_id: Id) -> s.ProposalOut:
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.patch("/proposals/{proposal_id}")
 def edit_proposal(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ProposalIn
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    acting = acting_for_update(session, proposal_id, user)
     proposals.edit_proposal(session, acting, **body.model_dump())
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.get("/proposals/{proposal_id}/revisions")
@@ -174,7 +102,7 @@ def diff(
     from_: Annotated[Id, Query(alias="from")],
     to: Id,
 ) -> list[s.DiffSegmentOut]:
-    proposals.acting_on(session, proposal_id, user)
+    acting_on(session, proposal_id, user)
     texts = {
         r.number: r.text
         for r in session.scalars(
@@ -192,34 +120,34 @@ def diff(
 def add_coauthor(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ParticipantRef
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    acting = acting_for_update(session, proposal_id, user)
     proposals.add_coauthor(session, acting, body.participant_id)
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/sponsors")
 def invite_sponsor(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ParticipantRef
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    acting = acting_for_update(session, proposal_id, user)
     proposals.invite_sponsor(session, acting, body.participant_id)
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/sponsorship")
 def answer_sponsorship(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.SponsorshipAnswer
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    acting = acting_for_update(session, proposal_id, user)
     proposals.respond_to_sponsorship(session, acting, accept=body.accept)
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/stage")
 def move_stage(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.StageAction
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    acting = acting_for_update(session, proposal_id, user)
     if body.action == "open_vote":
         deadline = (
             utcnow() + timedelta(minutes=body.deadline_minutes) if body.deadline_minutes else None
@@ -227,7 +155,7 @@ def move_stage(
         voting.open_vote(session, acting, deadline)
     else:
         proposals.move_stage(session, acting, body.action)
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.get("/proposals/{proposal_id}/arguments")
@@ -260,7 +188,7 @@ def list_arguments(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[
 def post_argument(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ArgumentIn
 ) -> s.ArgumentOut:
-    acting = proposals.acting_on(session, proposal_id, user)
+    acting = acting_on(session, proposal_id, user)
     a = proposals.post_argument(
         session, acting, stance=body.stance, body=body.body, parent_id=body.parent_id
     )
@@ -281,7 +209,7 @@ def post_argument(
 def hide_argument(
     session: SessionDep, user: ApiUser, proposal_id: Id, argument_id: Id, body: s.HideIn
 ) -> Response:
-    acting = proposals.acting_on(session, proposal_id, user)
+    acting = acting_on(session, proposal_id, user)
     proposals.hide_argument(session, acting, argument_id, body.reason)
     return Response(status_code=204)
 
@@ -308,8 +236,8 @@ def list_amendments(session: SessionDep, user: ApiUser, proposal_id: Id) -> list
 def propose_amendment(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.AmendmentIn
 ) -> s.AmendmentOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
-    amendment = proposals.propose_amendment(
+    acting = acting_for_update(session, proposal_id, user)
+    amendment = amendments.propose_amendment(
         session, acting, text=body.text, rationale=body.rationale
     )
     return _amendment_out(amendment, views.people_in(session, {acting.participant.id}))
@@ -319,50 +247,24 @@ def propose_amendment(
 def accept_amendment(
     session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
-    proposals.accept_amendment(session, acting, amendment_id)
-    return _detail(session, user, proposal_id)
+    acting = acting_for_update(session, proposal_id, user)
+    amendments.accept_amendment(session, acting, amendment_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/amendments/{amendment_id}/vote")
 def put_amendment_to_vote(
     session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+    acting = acting_for_update(session, proposal_id, user)
     voting.put_amendment_to_vote(session, acting, amendment_id)
-    return _detail(session, user, proposal_id)
+    return proposal_detail(session, user, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/amendments/{amendment_id}/withdraw", status_code=204)
 def withdraw_amendment(
     session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> Response:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
-    proposals.withdraw_amendment(session, acting, amendment_id)
+    acting = acting_for_update(session, proposal_id, user)
+    amendments.withdraw_amendment(session, acting, amendment_id)
     return Response(status_code=204)
-
-
-@router.get("/proposals/{proposal_id}/vote")
-def current_vote(session: SessionDep, user: ApiUser, proposal_id: Id) -> s.VoteOut | None:
-    acting = proposals.acting_on(session, proposal_id, user)
-    return _vote_out(views.vote_panel(session, acting))
-
-
-@router.post("/proposals/{proposal_id}/votes/{vote_id}/ballots", status_code=201)
-def cast_ballot(
-    session: SessionDep, user: ApiUser, proposal_id: Id, vote_id: Id, body: s.BallotIn
-) -> s.BallotOut:
-    acting = proposals.acting_for_ballot(session, proposal_id, user)
-    vote = voting.cast_ballot(session, acting, vote_id, body.choice)
-    return s.BallotOut(
-        vote_id=vote.id,
-        you_voted=True,
-        your_choice=body.choice if vote.ballot_type == "roll_call" else None,
-    )
-
-
-@router.post("/proposals/{proposal_id}/votes/{vote_id}/close")
-def close_vote(session: SessionDep, user: ApiUser, proposal_id: Id, vote_id: Id) -> s.ProposalOut:
-    acting = proposals.acting_on(session, proposal_id, user, for_update=True)
-    voting.close_vote(session, acting, vote_id)
-    return _detail(session, user, proposal_id)

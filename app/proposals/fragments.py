@@ -11,7 +11,7 @@ from app.i18n import gettext as _
 from app.live.broker import LiveEvent
 from app.live.registry import Fragments, Message, Push
 from app.proposals import rules, views
-from app.proposals import service as proposals
+from app.proposals.acting import acting_on
 from app.proposals.models import Argument, Proposal
 from app.web import CSRF_FIELD, sse_event
 
@@ -108,7 +108,7 @@ def _argument(push: Push, event: LiveEvent) -> list[Message]:
     if argument is None or event.proposal_id is None:
         return []
     try:
-        acting = proposals.acting_on(session, event.proposal_id, push.user)
+        acting = acting_on(session, event.proposal_id, push.user)
     except DomainError:
         return []
     people = views.people_in(session, {argument.author_id} if argument.author_id else set())

@@ -1,4 +1,4 @@
-"""Pages and forms for working groups, proposals, debate, amendments and ballots.
+"""Pages and forms for working groups, proposals, debate and amendments (ballots: app.voting).
 
 Routes stay thin: services decide and raise domain errors; a failed form re-renders the
 page with the message next to the field and what was typed kept.
@@ -15,89 +15,23 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from app.accounts.auth import CurrentUser
-from app.accounts.models import User
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, Invalid, NotAllowed, NotFound
-from app.forms import form_id, required_form_id, safe_next_url
+from app.forms import form_id, refused, required_form_id
 from app.i18n import gettext as _
 from app.ids import Id
-from app.proposals import rules, views
+from app.proposals import amendments, rules, views
 from app.proposals import service as proposals
+from app.proposals.acting import Acting, acting_on
 from app.proposals.diff import change_counts, word_diff
 from app.proposals.models import Revision
+from app.proposals.pages import act, show_proposal
 from app.voting import service as voting
 from app.web import render
 
 router = APIRouter()
 
 MAX_DEADLINE_MINUTES = 24 * 60
-
-
-def show_proposal(
-    request: Request,
-    session: SessionDep,
-    user: User,
-    proposal_id: int,
-    *,
-    status_code: int = 200,
-    error: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-) -> Response:
-    page = views.proposal_page(session, proposal_id, user)
-    return render(
-        request,
-        "proposals/proposal.html",
-        views.proposal_context(
-            page, error=error, notice=None, errors=errors or {}, values=values or {}
-        ),
-        status_code=status_code,
-        page_url=f"/proposals/{proposal_id}",
-    )
-
-
-def _acting_for_update(session: SessionDep, proposal_id: int, user: User) -> proposals.Acting:
-    return proposals.acting_on(session, proposal_id, user, for_update=True)
-
-
-def act(
-    request: Request,
-    session: SessionDep,
-    user: User,
-    proposal_id: int,
-    action: Callable[[proposals.Acting], object],
-    *,
-    field_names: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    return_to: str = "",
-    load: Callable[[SessionDep, int, User], proposals.Acting] = _acting_for_update,
-) -> Response:
-    """Run one action on a proposal; on success redirect back, on refusal show why.
-
-    `load` finds the proposal and the person acting; by default with the proposal row locked,
-    which every stage-changing action needs.
-    """
-    try:
-        acting = load(session, proposal_id, user)
-        action(acting)
-    except NotFound:
-        raise
-    except DomainError as error:
-        session.rollback()
-        errors = {}
-        if error.field and field_names and error.field in field_names:
-            errors[field_names[error.field]] = error.message
-        return show_proposal(
-            request,
-            session,
-            user,
-            proposal_id,
-            status_code=error.status_code,
-            error=None if errors else error.message,
-            errors=errors,
-            values=values,
-        )
-    return RedirectResponse(safe_next_url(return_to, f"/proposals/{proposal_id}"), status_code=303)
 
 
 def _deadline(minutes: str) -> Any:
@@ -146,7 +80,7 @@ def create_proposal(
             rationale=rationale,
         )
     except DomainError as error:
-        session.rollback()
+        refusal = refused(session, error)
         page = views.group_page(session, commission_id, pillar, user)
         return render(
             request,
@@ -155,9 +89,9 @@ def create_proposal(
                 "page": page,
                 "g": page.group,
                 "values": {"title": title, "text": text, "rationale": rationale},
-                "errors": {error.field or "form": error.message},
+                "errors": refusal.errors("form"),
             },
-            status_code=error.status_code,
+            status_code=refusal.status_code,
         )
     return RedirectResponse(f"/proposals/{proposal.id}", status_code=303)
 
@@ -176,7 +110,7 @@ def proposal_page(
 def edit_page(
     request: Request, session: SessionDep, user: CurrentUser, proposal_id: Id
 ) -> Response:
-    acting = proposals.acting_on(session, proposal_id, user)
+    acting = acting_on(session, proposal_id, user)
     if not rules.can_edit(acting.seat, acting.facts):
         raise NotAllowed(_("Only the authors can edit, and only a draft or a rejected proposal."))
     revision = proposals.latest_revision(session, proposal_id)
@@ -196,20 +130,16 @@ def edit_proposal(
 ) -> Response:
     values = {"title": title, "text": text, "rationale": rationale}
     try:
-        acting = proposals.acting_on(session, proposal_id, user, for_update=True)
+        acting = acting_on(session, proposal_id, user, for_update=True)
         proposals.edit_proposal(session, acting, title=title, text=text, rationale=rationale)
     except (Invalid, NotAllowed) as error:
-        session.rollback()
-        acting = proposals.acting_on(session, proposal_id, user)
+        refusal = refused(session, error)
+        acting = acting_on(session, proposal_id, user)
         return render(
             request,
             "proposals/edit.html",
-            {
-                "p": acting.proposal,
-                "values": values,
-                "errors": {error.field or "form": error.message},
-            },
-            status_code=error.status_code,
+            {"p": acting.proposal, "values": values, "errors": refusal.errors("form")},
+            status_code=refusal.status_code,
         )
     return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
 
@@ -281,53 +211,13 @@ def move_stage(
     deadline_minutes: Annotated[str, Form()] = "",
     return_to: Annotated[str, Form()] = "",
 ) -> Response:
-    def step(acting: proposals.Acting) -> None:
+    def step(acting: Acting) -> None:
         if action == "open_vote":
             voting.open_vote(session, acting, _deadline(deadline_minutes))
         else:
             proposals.move_stage(session, acting, action)
 
     return act(request, session, user, proposal_id, step, return_to=return_to)
-
-
-@router.post("/proposals/{proposal_id}/votes/{vote_id}/ballot")
-def cast_ballot(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    proposal_id: Id,
-    vote_id: Id,
-    choice: Annotated[str, Form()] = "",
-) -> Response:
-    # The same path as the API's ballot: one joined query, no lock on the proposal (the
-    # ballot locks the vote row; the database keeps one ballot per voter).
-    return act(
-        request,
-        session,
-        user,
-        proposal_id,
-        lambda a: voting.cast_ballot(session, a, vote_id, choice),
-        load=proposals.acting_for_ballot,
-    )
-
-
-@router.post("/proposals/{proposal_id}/votes/{vote_id}/close")
-def close_vote(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    proposal_id: Id,
-    vote_id: Id,
-    return_to: Annotated[str, Form()] = "",
-) -> Response:
-    return act(
-        request,
-        session,
-        user,
-        proposal_id,
-        lambda a: voting.close_vote(session, a, vote_id),
-        return_to=return_to,
-    )
 
 
 @router.post("/proposals/{proposal_id}/arguments")
@@ -391,7 +281,7 @@ def propose_amendment(
         session,
         user,
         proposal_id,
-        lambda a: proposals.propose_amendment(session, a, text=text, rationale=rationale),
+        lambda a: amendments.propose_amendment(session, a, text=text, rationale=rationale),
         field_names={"text": "amendment_text"},
         values={"amendment_text": text, "amendment_rationale": rationale},
     )
@@ -406,10 +296,10 @@ def decide_amendment(
     amendment_id: Id,
     decision: str,
 ) -> Response:
-    decisions: dict[str, Callable[[proposals.Acting], object]] = {
-        "accept": lambda a: proposals.accept_amendment(session, a, amendment_id),
+    decisions: dict[str, Callable[[Acting], object]] = {
+        "accept": lambda a: amendments.accept_amendment(session, a, amendment_id),
         "vote": lambda a: voting.put_amendment_to_vote(session, a, amendment_id),
-        "withdraw": lambda a: proposals.withdraw_amendment(session, a, amendment_id),
+        "withdraw": lambda a: amendments.withdraw_amendment(session, a, amendment_id),
     }
     if decision not in decisions:
         raise NotFound(_("Unknown action."))
@@ -425,7 +315,7 @@ def diff_page(
     from_: Annotated[Id, Query(alias="from")] = 1,
     to: Id | None = None,
 ) -> Response:
-    acting = proposals.acting_on(session, proposal_id, user)
+    acting = acting_on(session, proposal_id, user)
     revisions = {
         r.number: r
         for r in session.scalars(select(Revision).where(Revision.proposal_id == proposal_id))

@@ -47,19 +47,6 @@ class AmendmentIn(BaseModel):
     rationale: str = Field(default="", max_length=20_000)
 
 
-class BallotIn(BaseModel):
-    choice: Literal["yes", "no", "abstain"]
-
-
-class BallotOut(BaseModel):
-    """The receipt of a ballot. The tally is at GET /proposals/{id}/vote; recomputing it here
-    would keep every voter in the write transaction longer."""
-
-    vote_id: int
-    you_voted: bool
-    your_choice: str | None  # None for a secret ballot: the app does not keep it
-
-
 class PersonOut(BaseModel):
     participant_id: int
     display_name: str

@@ -1,141 +1,30 @@
-"""Drafting, sponsoring, moving, debating and amending proposals. Functions never commit.
+"""Drafting, sponsoring, moving and debating proposals. Functions never commit.
 
-Stage changes are compare-and-set updates (`WHERE stage = :expected`), so two chairs
-clicking at once cannot both move a proposal: the second gets a Conflict.
+Who is acting is app.proposals.acting; amendments are app.proposals.amendments. Stage changes
+are compare-and-set updates (`WHERE stage = :expected`), so two chairs clicking at once cannot
+both move a proposal: the second gets a Conflict.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import User
-from app.activity.service import record
-from app.commissions import service as commissions
-from app.commissions.models import (
-    Commission,
-    Delegation,
-    Participant,
-    WorkingGroup,
-    WorkingGroupMembership,
-)
+from app.commissions.models import Delegation, Participant, WorkingGroup
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
-from app.live.broker import LiveEvent
-from app.live.events import announce
 from app.proposals import rules
-from app.proposals.models import (
-    Amendment,
-    Argument,
-    Proposal,
-    ProposalAuthor,
-    Revision,
-    Sponsorship,
-)
-from app.proposals.rules import ProposalFacts, Seat
+from app.proposals.acting import Acting, record_change, session_over
+from app.proposals.models import Argument, Proposal, ProposalAuthor, Revision, Sponsorship
+from app.proposals.rules import Seat
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 BODY_MAX = 10_000
 
 
-# --- who is acting -------------------------------------------------------------------------
-
-
-def seat_from(
-    participant: Participant,
-    delegation: Delegation | None,
-    membership: WorkingGroupMembership | None,
-) -> Seat:
-    """The participant as seen from the working group of `membership` (None: not in it)."""
-    return Seat(
-        participant_id=participant.id,
-        role=participant.role,
-        delegation_id=participant.delegation_id,
-        delegation_is_member=delegation is not None and delegation.status == "member",
-        in_group=membership is not None,
-        is_co_chair=membership is not None and membership.is_co_chair,
-        is_head=participant.is_head_of_delegation,
-    )
-
-
-def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> Seat:
-    """The participant as seen from one working group (needs participant.delegation loaded)."""
-    membership = session.get(WorkingGroupMembership, (participant.id, group.id))
-    return seat_from(participant, participant.delegation, membership)
-
-
-def facts_of(
-    proposal: Proposal, group: WorkingGroup, *, session_over: bool = False
-) -> ProposalFacts:
-    """Needs proposal.authors and proposal.sponsorships loaded."""
-    return ProposalFacts(
-        stage=proposal.stage,
-        author_ids=frozenset(a.participant_id for a in proposal.authors),
-        sponsor_ids=frozenset(s.participant_id for s in proposal.sponsorships),
-        chairs_move_stages=group.chairs_move_stages,
-        session_over=session_over,
-    )
-
-
-def session_over(session: Session, commission_id: int) -> bool:
-    status = session.scalar(select(Commission.status).where(Commission.id == commission_id))
-    return status == "concluded"
-
-
-@dataclass
-class Acting:
-    """A proposal with what every decision about it needs, and the person acting on it."""
-
-    proposal: Proposal
-    group: WorkingGroup
-    participant: Participant
-    seat: Seat
-    facts: ProposalFacts
-
-
-def load_proposal(session: Session, proposal_id: int, *, for_update: bool = False) -> Proposal:
-    query = (
-        select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .options(
-            joinedload(Proposal.working_group),
-            selectinload(Proposal.authors),
-            selectinload(Proposal.sponsorships),
-        )
-        # Authors and sponsors may have changed earlier in this session: reload, do not reuse.
-        .execution_options(populate_existing=True)
-    )
-    if for_update:
-        query = query.with_for_update(of=Proposal)
-    proposal = session.scalar(query)
-    if proposal is None:
-        raise NotFound(_("There is no proposal here."))
-    return proposal
-
-
-def acting_on(
-    session: Session, proposal_id: int, user: User, *, for_update: bool = False
-) -> Acting:
-    """Load a proposal for a user; a proposal they may not see is answered as not found."""
-    proposal = load_proposal(session, proposal_id, for_update=for_update)
-    participant = commissions.participant_for(
-        session, proposal.commission_id, user, with_delegation=True
-    )
-    if participant is None:
-        raise NotFound(_("There is no proposal here."))
-    group = proposal.working_group
-    seat = seat_of(session, participant, group)
-    facts = facts_of(proposal, group, session_over=session_over(session, proposal.commission_id))
-    if not rules.can_view(seat, facts):
-        raise NotFound(_("There is no proposal here."))
-    return Acting(proposal, group, participant, seat, facts)
-
-
-def _require(allowed: bool, message: str) -> None:
+def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise NotAllowed(message)
 
@@ -155,21 +44,6 @@ def _check_text(title: str, text: str, rationale: str) -> tuple[str, str, str]:
     return title, text, rationale
 
 
-def announce_change(
-    session: Session, proposal: Proposal, kind: str, subject_id: int | None = None
-) -> None:
-    """Tell every open page of the commission, once this transaction commits."""
-    announce(
-        session,
-        LiveEvent(
-            commission_id=proposal.commission_id,
-            kind=kind,
-            proposal_id=proposal.id,
-            subject_id=subject_id,
-        ),
-    )
-
-
 # --- drafting ------------------------------------------------------------------------------
 
 
@@ -183,7 +57,7 @@ def create_proposal(
     text: str,
     rationale: str = "",
 ) -> Proposal:
-    _require(
+    require(
         rules.can_draft_in_group(seat),
         _("Only seated delegates of this working group can draft proposals in it."),
     )
@@ -210,13 +84,11 @@ def create_proposal(
         )
     )
     # A draft is private to its authors: the log entry is kept, but nobody is told live.
-    record(
+    record_change(
         session,
-        group.commission_id,
+        proposal,
         "proposal.drafted",
         actor_id=participant.id,
-        proposal_id=proposal.id,
-        working_group_id=group.id,
         delegation_id=participant.delegation_id,
     )
     session.flush()
@@ -238,7 +110,7 @@ def edit_proposal(
     session: Session, acting: Acting, *, title: str, text: str, rationale: str
 ) -> Revision | None:
     """Save a new immutable revision; nothing is written when nothing changed."""
-    _require(
+    require(
         rules.can_edit(acting.seat, acting.facts),
         _("Only the authors can edit, and only a draft or a rejected proposal."),
     )
@@ -256,15 +128,7 @@ def edit_proposal(
     )
     session.add(revision)
     acting.proposal.title = title
-    record(
-        session,
-        acting.proposal.commission_id,
-        "proposal.revised",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        revision=revision.number,
-    )
+    acting.record(session, "proposal.revised", revision=revision.number)
     session.flush()
     return revision
 
@@ -281,7 +145,7 @@ def _participant_in(session: Session, commission_id: int, participant_id: int) -
 
 
 def add_coauthor(session: Session, acting: Acting, participant_id: int) -> None:
-    _require(
+    require(
         rules.can_edit(acting.seat, acting.facts),
         _("Only the authors can add co-authors to a draft."),
     )
@@ -293,20 +157,12 @@ def add_coauthor(session: Session, acting: Acting, participant_id: int) -> None:
     sponsorship = session.get(Sponsorship, (acting.proposal.id, other.id))
     if sponsorship is not None:
         session.delete(sponsorship)
-    record(
-        session,
-        acting.proposal.commission_id,
-        "proposal.coauthor_added",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        coauthor=other.id,
-    )
+    acting.record(session, "proposal.coauthor_added", coauthor=other.id)
     session.flush()
 
 
 def invite_sponsor(session: Session, acting: Acting, participant_id: int) -> Sponsorship:
-    _require(
+    require(
         rules.can_edit(acting.seat, acting.facts),
         _("Only the authors can ask for sponsors, before the proposal is tabled."),
     )
@@ -321,21 +177,13 @@ def invite_sponsor(session: Session, acting: Acting, participant_id: int) -> Spo
         session.add(existing)
     else:
         existing.status, existing.responded_at, existing.invited_at = "invited", None, utcnow()
-    record(
-        session,
-        acting.proposal.commission_id,
-        "sponsor.invited",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        sponsor=other.id,
-    )
+    acting.record(session, "sponsor.invited", sponsor=other.id)
     session.flush()
     return existing
 
 
 def respond_to_sponsorship(session: Session, acting: Acting, *, accept: bool) -> None:
-    _require(
+    require(
         rules.can_respond_to_sponsorship(acting.seat, acting.facts),
         _("Only a delegate asked to sponsor this proposal can answer, before it is tabled."),
     )
@@ -343,14 +191,7 @@ def respond_to_sponsorship(session: Session, acting: Acting, *, accept: bool) ->
     assert sponsorship is not None
     sponsorship.status = "accepted" if accept else "declined"
     sponsorship.responded_at = utcnow()
-    record(
-        session,
-        acting.proposal.commission_id,
-        "sponsor.accepted" if accept else "sponsor.declined",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-    )
+    acting.record(session, "sponsor.accepted" if accept else "sponsor.declined")
     session.flush()
 
 
@@ -418,17 +259,8 @@ def move_stage(session: Session, acting: Acting, action: str) -> None:
         if stage == "rejected":
             values["round"] = proposal.round + 1
     set_stage(session, proposal, stage, rules.TRANSITIONS[action][1], **values)
-    record(
-        session,
-        proposal.commission_id,
-        STAGE_MESSAGES[action],
-        actor_id=acting.participant.id,
-        proposal_id=proposal.id,
-        working_group_id=acting.group.id,
-        stage=proposal.stage,
-        round=proposal.round,
-    )
-    announce_change(session, proposal, "stage")
+    kind = STAGE_MESSAGES[action]
+    acting.record(session, kind, announce="stage", stage=proposal.stage, round=proposal.round)
 
 
 # --- debate --------------------------------------------------------------------------------
@@ -437,7 +269,7 @@ def move_stage(session: Session, acting: Acting, action: str) -> None:
 def post_argument(
     session: Session, acting: Acting, *, stance: str, body: str, parent_id: int | None = None
 ) -> Argument:
-    _require(
+    require(
         rules.can_argue(acting.seat, acting.facts),
         _("Arguments are open to the working group while a proposal is in debate or voting."),
     )
@@ -463,22 +295,19 @@ def post_argument(
     )
     session.add(argument)
     session.flush()
-    record(
+    acting.record(
         session,
-        acting.proposal.commission_id,
         "argument.posted",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
+        announce="argument",
+        subject_id=argument.id,
         argument=argument.id,
         stance=stance,
     )
-    announce_change(session, acting.proposal, "argument", argument.id)
     return argument
 
 
 def hide_argument(session: Session, acting: Acting, argument_id: int, reason: str) -> Argument:
-    _require(rules.can_hide_argument(acting.seat), _("Only instructors can hide arguments."))
+    require(rules.can_hide_argument(acting.seat), _("Only instructors can hide arguments."))
     argument = session.get(Argument, argument_id)
     if argument is None or argument.proposal_id != acting.proposal.id:
         raise NotFound(_("There is no such argument on this proposal."))
@@ -489,127 +318,16 @@ def hide_argument(session: Session, acting: Acting, argument_id: int, reason: st
         raise Conflict(_("This argument is hidden already."))
     argument.hidden_at, argument.hidden_by_id = utcnow(), acting.participant.id
     argument.hidden_reason = reason[:1000]
-    record(
+    acting.record(
         session,
-        acting.proposal.commission_id,
         "argument.hidden",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
+        announce="argument_hidden",
+        subject_id=argument.id,
         argument=argument.id,
         reason=argument.hidden_reason,
     )
     session.flush()
-    announce_change(session, acting.proposal, "argument_hidden", argument.id)
     return argument
-
-
-# --- amendments ----------------------------------------------------------------------------
-
-
-def propose_amendment(session: Session, acting: Acting, *, text: str, rationale: str) -> Amendment:
-    _require(
-        rules.can_propose_amendment(acting.seat, acting.facts),
-        _("Amendments are open to the working group while the proposal is in debate."),
-    )
-    text, rationale = text.strip(), rationale.strip()
-    current = latest_revision(session, acting.proposal.id)
-    if not text:
-        raise Invalid(_("Write the new text you propose."), field="text")
-    if len(text) > TEXT_MAX:
-        raise Invalid(_("Use at most 20,000 characters."), field="text")
-    if text == current.text:
-        raise Invalid(_("The new text is the same as the current one."), field="text")
-    amendment = Amendment(
-        proposal_id=acting.proposal.id,
-        round=acting.proposal.round,
-        author_id=acting.participant.id,
-        base_revision_number=current.number,
-        text=text,
-        rationale=rationale[:TEXT_MAX],
-    )
-    session.add(amendment)
-    session.flush()
-    record(
-        session,
-        acting.proposal.commission_id,
-        "amendment.proposed",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        amendment=amendment.id,
-    )
-    announce_change(session, acting.proposal, "amendment", amendment.id)
-    return amendment
-
-
-def load_amendment(session: Session, acting: Acting, amendment_id: int) -> Amendment:
-    amendment = session.get(Amendment, amendment_id, with_for_update=True)
-    if amendment is None or amendment.proposal_id != acting.proposal.id:
-        raise NotFound(_("There is no such amendment on this proposal."))
-    return amendment
-
-
-def apply_amendment(session: Session, proposal: Proposal, amendment: Amendment) -> Revision:
-    """The amendment's text becomes a new revision, credited to the amendment's author."""
-    current = latest_revision(session, proposal.id)
-    revision = Revision(
-        proposal_id=proposal.id,
-        number=current.number + 1,
-        title=current.title,
-        text=amendment.text,
-        rationale=current.rationale,
-        author_id=amendment.author_id,
-        amendment_id=amendment.id,
-    )
-    session.add(revision)
-    session.flush()
-    return revision
-
-
-def accept_amendment(session: Session, acting: Acting, amendment_id: int) -> Revision:
-    _require(
-        rules.can_accept_amendment(acting.seat, acting.facts),
-        _("Only the authors can accept an amendment as friendly, during debate."),
-    )
-    amendment = load_amendment(session, acting, amendment_id)
-    if amendment.status != "proposed":
-        raise Conflict(_("This amendment has been decided already."))
-    amendment.status, amendment.decided_at = "accepted", utcnow()
-    revision = apply_amendment(session, acting.proposal, amendment)
-    record(
-        session,
-        acting.proposal.commission_id,
-        "amendment.accepted",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        amendment=amendment.id,
-        revision=revision.number,
-    )
-    announce_change(session, acting.proposal, "amendment", amendment.id)
-    return revision
-
-
-def withdraw_amendment(session: Session, acting: Acting, amendment_id: int) -> None:
-    amendment = load_amendment(session, acting, amendment_id)
-    _require(
-        amendment.author_id == acting.participant.id,
-        _("Only its author can withdraw an amendment."),
-    )
-    if amendment.status != "proposed":
-        raise Conflict(_("This amendment has been decided already."))
-    amendment.status, amendment.decided_at = "withdrawn", utcnow()
-    record(
-        session,
-        acting.proposal.commission_id,
-        "amendment.withdrawn",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        amendment=amendment.id,
-    )
-    announce_change(session, acting.proposal, "amendment", amendment.id)
 
 
 # --- lookups -------------------------------------------------------------------------------
@@ -625,40 +343,3 @@ def group_in_commission(session: Session, commission_id: int, pillar_or_code: st
     if group is None:
         raise NotFound(_("There is no such working group in this commission."))
     return group
-
-
-def acting_for_ballot(session: Session, proposal_id: int, user: User) -> Acting:
-    """What casting a ballot needs, in one query (the storm path: a room voting at once).
-
-    A ballot never needs authors or sponsors: a proposal that can be voted on is past its
-    draft, so every member may see it. Anything else is answered as not found, like acting_on.
-    """
-    row = session.execute(
-        select(Proposal, WorkingGroup, Participant, Delegation, WorkingGroupMembership, Commission)
-        .join(WorkingGroup, WorkingGroup.id == Proposal.working_group_id)
-        .join(Commission, Commission.id == Proposal.commission_id)
-        .join(
-            Participant,
-            (Participant.commission_id == Proposal.commission_id)
-            & (Participant.user_id == user.id),
-        )
-        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
-        .outerjoin(
-            WorkingGroupMembership,
-            (WorkingGroupMembership.participant_id == Participant.id)
-            & (WorkingGroupMembership.working_group_id == WorkingGroup.id),
-        )
-        .where(Proposal.id == proposal_id)
-    ).first()
-    if row is None or row[0].stage == "draft":
-        raise NotFound(_("There is no proposal here."))
-    proposal, group, participant, delegation, membership, commission = row
-    seat = seat_from(participant, delegation, membership)
-    facts = ProposalFacts(
-        stage=proposal.stage,
-        author_ids=frozenset(),
-        sponsor_ids=frozenset(),
-        chairs_move_stages=group.chairs_move_stages,
-        session_over=commission.status == "concluded",
-    )
-    return Acting(proposal, group, participant, seat, facts)

@@ -17,13 +17,13 @@ from app.i18n import gettext as _
 from app.norms.models import Norm
 from app.proposals import rules
 from app.proposals import service as proposals
+from app.proposals.acting import Acting, acting_on, seat_of
 from app.proposals.diff import Segment, word_diff
 from app.proposals.models import Amendment, Argument, Proposal, ProposalAuthor, Revision
-from app.proposals.service import Acting
 from app.voting import rules as voting_rules
-from app.voting import service as voting
+from app.voting import tally
 from app.voting.models import Vote
-from app.voting.service import Standing
+from app.voting.tally import Standing
 
 
 @dataclass
@@ -124,16 +124,16 @@ def people_in(session: Session, ids: set[int]) -> dict[int, Participant]:
 
 
 def vote_panel(session: Session, acting: Acting) -> VotePanel | None:
-    vote = voting.current_vote(session, acting.proposal)
+    vote = tally.current_vote(session, acting.proposal)
     if vote is None or (vote.round != acting.proposal.round and vote.closed_at is None):
         return None
-    standing = voting.standing(session, vote, acting.proposal.commission_id, acting.group.id)
-    has_voted = voting.has_voted(session, vote, acting.participant.id)
+    standing = tally.standing(session, vote, acting.proposal.commission_id, acting.group.id)
+    has_voted = tally.has_voted(session, vote, acting.participant.id)
     return VotePanel(
         standing=standing,
         can_vote=vote.closed_at is None and voting_rules.can_vote(acting.seat, vote.ballot_unit),
         has_voted=has_voted,
-        my_choice=voting.my_roll_call_choice(session, vote, acting.participant.id)
+        my_choice=tally.my_roll_call_choice(session, vote, acting.participant.id)
         if has_voted
         else None,
         is_amendment=vote.amendment_id is not None,
@@ -214,7 +214,7 @@ def amendment_views(
 
 
 def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPage:
-    acting = proposals.acting_on(session, proposal_id, user)
+    acting = acting_on(session, proposal_id, user)
     proposal = acting.proposal
     revisions = list(
         session.scalars(
@@ -275,7 +275,7 @@ def group_page(session: Session, commission_id: int, pillar: str, user: User) ->
     participant = commissions.participant_for(session, commission_id, user, with_delegation=True)
     if participant is None:
         raise NotFound(_("There is no such working group in this commission."))
-    seat = proposals.seat_of(session, participant, group)
+    seat = seat_of(session, participant, group)
     mine = select(ProposalAuthor.proposal_id).where(ProposalAuthor.participant_id == participant.id)
     rows = session.scalars(
         select(Proposal)

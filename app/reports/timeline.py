@@ -11,27 +11,12 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.activity.kinds import TURNING_POINTS
 from app.activity.models import Activity
 from app.commissions.models import WorkingGroup
 from app.commissions.rules import Viewer
 from app.proposals.models import Proposal
 
-# What the timeline lists: the session's turning points, not every ballot and argument.
-TIMELINE_KINDS = (
-    "commission.started",
-    "proposal.tabled",
-    "proposal.withdrawn",
-    "debate.opened",
-    "vote.opened",
-    "vote.closed",
-    "amendment.vote_opened",
-    "amendment.vote_closed",
-    "norm.adopted",
-    "inject.published",
-    "rules.changed",
-    "partner.added",
-    "commission.concluded",
-)
 TIMELINE_LIMIT = 200
 BUCKET_SECONDS = 300  # five minutes
 MAX_BUCKETS = 48  # a longer session gets wider buckets, so the chart stays readable
@@ -67,7 +52,7 @@ def visible_activity(cid: int, viewer: Viewer) -> list[ColumnElement[bool]]:
 def latest_entries(
     session: Session, visible: list[ColumnElement[bool]]
 ) -> tuple[list[TimelineEntry], int]:
-    total = session.scalar(select(func.count()).where(*visible, Activity.kind.in_(TIMELINE_KINDS)))
+    total = session.scalar(select(func.count()).where(*visible, Activity.kind.in_(TURNING_POINTS)))
     found = session.execute(
         select(
             Activity.created_at,
@@ -79,7 +64,7 @@ def latest_entries(
         )
         .outerjoin(WorkingGroup, WorkingGroup.id == Activity.working_group_id)
         .outerjoin(Proposal, Proposal.id == Activity.proposal_id)
-        .where(*visible, Activity.kind.in_(TIMELINE_KINDS))
+        .where(*visible, Activity.kind.in_(TURNING_POINTS))
         .order_by(Activity.id.desc())
         .limit(TIMELINE_LIMIT)
     ).all()

@@ -68,10 +68,25 @@ def not_yet_voted(
     """Who may still vote: eligible seats without a ballot, and under ballot unit "delegation"
     the heads of delegations that have not voted (another head may have voted for it)."""
     eligible = eligible_voters(seats, ballot_unit)
-    if ballot_unit != "delegation":
-        return [s for s in eligible if s.participant_id not in voted_participant_ids]
     done = {s.delegation_id for s in eligible if s.participant_id in voted_participant_ids}
-    return [s for s in eligible if s.delegation_id not in done]
+    return [
+        s
+        for s in eligible
+        if awaits_ballot(
+            s,
+            ballot_unit,
+            voted=s.participant_id in voted_participant_ids,
+            delegation_voted=s.delegation_id in done,
+        )
+    ]
+
+
+def awaits_ballot(seat: Seat, ballot_unit: str, *, voted: bool, delegation_voted: bool) -> bool:
+    """Whether one seat may still cast a ballot: it may vote, and has not; under ballot unit
+    "delegation" the head casts one ballot for the delegation, so a ballot by it settles it."""
+    if not can_vote(seat, ballot_unit):
+        return False
+    return not (delegation_voted if ballot_unit == "delegation" else voted)
 
 
 def everyone_has_voted(cast: int, eligible: int) -> bool:

@@ -1,4 +1,7 @@
-"""Opening votes, casting ballots, tallying and closing. Functions never commit.
+"""Opening votes, casting ballots and closing. Functions never commit.
+
+The tally as it stands is app.voting.tally; an adopted proposal becomes a norm in
+app.norms.adoption.
 
 Concurrency: casting a ballot takes a shared lock on the vote row and closing takes an
 exclusive one (PostgreSQL), so no ballot lands in a vote after its result is written;
@@ -14,32 +17,38 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.activity.service import record
-from app.commissions.models import Delegation, Participant, WorkingGroup, WorkingGroupMembership
+from app.accounts.models import User
+from app.commissions.models import (
+    Commission,
+    Delegation,
+    Participant,
+    WorkingGroup,
+    WorkingGroupMembership,
+)
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.injects import service as injects
-from app.norms.models import Norm
+from app.norms.adoption import adopt_as_norm
 from app.proposals import rules as proposal_rules
-from app.proposals import service as proposals
+from app.proposals.acting import Acting, load_proposal, record_change, seat_from
+from app.proposals.amendments import apply_amendment, load_amendment
 from app.proposals.models import Amendment, Proposal
-from app.proposals.rules import Seat
-from app.proposals.service import Acting
+from app.proposals.rules import ProposalFacts
+from app.proposals.service import set_stage
 from app.voting import rules, scrub, sealing
 from app.voting.models import BallotReceipt, RollCallBallot, SealedBallot, SecretBallotCount, Vote
-from app.voting.rules import DelegationCount, TallyResult, VoteRule
+from app.voting.tally import Standing, standing
 
 logger = logging.getLogger(__name__)
 
@@ -96,21 +105,18 @@ def open_vote(session: Session, acting: Acting, deadline: datetime | None = None
         raise NotAllowed(_("Only the co-chairs or an instructor can open the vote."))
     if open_votes_on(session, acting.proposal.id):
         raise Conflict(_("Close the open amendment vote before voting on the proposal."))
-    proposals.set_stage(session, acting.proposal, "debate", "voting")
+    set_stage(session, acting.proposal, "debate", "voting")
     vote = _new_vote(session, acting, amendment=None, deadline=deadline)
     injects.fire(session, acting.proposal.commission_id, "on_vote_opened", acting.group.id)
-    record(
+    acting.record(
         session,
-        acting.proposal.commission_id,
         "vote.opened",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
+        announce="stage",
+        subject_id=vote.id,
         vote=vote.id,
         round=vote.round,
         rule=vote.voting_rule,
     )
-    proposals.announce_change(session, acting.proposal, "stage", vote.id)
     return vote
 
 
@@ -121,24 +127,21 @@ def put_amendment_to_vote(
         raise NotAllowed(_("Only the co-chairs or an instructor can put an amendment to a vote."))
     if acting.proposal.stage != "debate":
         raise Conflict(_("Amendments are voted on while the proposal is in debate."))
-    amendment = proposals.load_amendment(session, acting, amendment_id)
+    amendment = load_amendment(session, acting, amendment_id)
     if amendment.status != "proposed":
         raise Conflict(_("This amendment has been decided already."))
     if open_votes_on(session, acting.proposal.id):
         raise Conflict(_("Another vote on this proposal is still open."))
     amendment.status = "voting"
     vote = _new_vote(session, acting, amendment=amendment, deadline=deadline)
-    record(
+    acting.record(
         session,
-        acting.proposal.commission_id,
         "amendment.vote_opened",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
+        announce="amendment",
+        subject_id=vote.id,
         amendment=amendment.id,
         vote=vote.id,
     )
-    proposals.announce_change(session, acting.proposal, "amendment", vote.id)
     return vote
 
 
@@ -154,15 +157,43 @@ def load_vote(session: Session, acting: Acting, vote_id: int, *, lock: str | Non
     return vote
 
 
-def current_vote(session: Session, proposal: Proposal) -> Vote | None:
-    """The open vote on the proposal itself or on an amendment; else the latest of this round."""
-    votes = session.scalars(
-        select(Vote)
-        .where(Vote.proposal_id == proposal.id)
-        .order_by(Vote.closed_at.is_not(None), Vote.id.desc())
-        .limit(1)
-    ).all()
-    return votes[0] if votes else None
+def acting_for_ballot(session: Session, proposal_id: int, user: User) -> Acting:
+    """What casting a ballot needs, in one query (the storm path: a room voting at once).
+
+    The joined read lives here, beside the ballot, so that a ballot's path runs through voting
+    and core only. A ballot never needs authors or sponsors: a proposal that can be voted on is
+    past its draft, so every member may see it. Anything else is answered as not found, as
+    `app.proposals.acting.acting_on` answers it.
+    """
+    row = session.execute(
+        select(Proposal, WorkingGroup, Participant, Delegation, WorkingGroupMembership, Commission)
+        .join(WorkingGroup, WorkingGroup.id == Proposal.working_group_id)
+        .join(Commission, Commission.id == Proposal.commission_id)
+        .join(
+            Participant,
+            (Participant.commission_id == Proposal.commission_id)
+            & (Participant.user_id == user.id),
+        )
+        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
+        .outerjoin(
+            WorkingGroupMembership,
+            (WorkingGroupMembership.participant_id == Participant.id)
+            & (WorkingGroupMembership.working_group_id == WorkingGroup.id),
+        )
+        .where(Proposal.id == proposal_id)
+    ).first()
+    if row is None or row[0].stage == "draft":
+        raise NotFound(_("There is no proposal here."))
+    proposal, group, participant, delegation, membership, commission = row
+    seat = seat_from(participant, delegation, membership)
+    facts = ProposalFacts(
+        stage=proposal.stage,
+        author_ids=frozenset(),
+        sponsor_ids=frozenset(),
+        chairs_move_stages=group.chairs_move_stages,
+        session_over=commission.status == "concluded",
+    )
+    return Acting(proposal, group, participant, seat, facts)
 
 
 def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> Vote:
@@ -222,189 +253,9 @@ def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> 
     details: dict[str, Any] = {"vote": vote.id}
     if vote.ballot_type == "roll_call":
         details["choice"] = choice
-    record(
-        session,
-        acting.proposal.commission_id,
-        "ballot.cast",
-        actor_id=acting.participant.id,
-        proposal_id=acting.proposal.id,
-        working_group_id=acting.group.id,
-        **details,
-    )
+    acting.record(session, "ballot.cast", announce="tally", subject_id=vote.id, **details)
     session.flush()
-    proposals.announce_change(session, acting.proposal, "tally", vote.id)
     return vote
-
-
-@dataclass
-class Standing:
-    """A vote's tally as it stands, with what each reader may be shown.
-
-    An open secret vote has no tally at all (`result` is None): its ballots are sealed until
-    it closes, so only the turnout (`cast` of `eligible`, per delegation in `counts`, whose
-    choices read zero) is known, to everyone alike.
-    """
-
-    vote: Vote
-    result: TallyResult | None
-    counts: list[DelegationCount]
-    cast: int
-    eligible: int
-
-    @property
-    def everyone_voted(self) -> bool:
-        """An open vote with every eligible ballot in: the chair may close it now."""
-        return self.vote.closed_at is None and rules.everyone_has_voted(self.cast, self.eligible)
-
-    @property
-    def show_counts(self) -> bool:
-        """Running tallies can be hidden until the vote closes (against bandwagon voting);
-        a secret ballot has none to show."""
-        if self.result is None:
-            return False
-        return self.vote.closed_at is not None or not self.vote.hide_running_tally
-
-
-def voter_seats(session: Session, commission_id: int, group_id: int) -> list[Seat]:
-    """Every delegate of the commission as seen from one working group, in one query: what
-    `rules.can_vote` decides on, for the tally, the dashboard and the ballot alike."""
-    rows = session.execute(
-        select(Participant, Delegation, WorkingGroupMembership)
-        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
-        .outerjoin(
-            WorkingGroupMembership,
-            (WorkingGroupMembership.participant_id == Participant.id)
-            & (WorkingGroupMembership.working_group_id == group_id),
-        )
-        .where(Participant.commission_id == commission_id, Participant.role == "delegate")
-    ).all()
-    return [proposals.seat_from(p, d, m) for p, d, m in rows]
-
-
-def _turnout_by_delegation(session: Session, vote: Vote) -> dict[int, int]:
-    """Receipts per delegation: who voted is all an open secret vote can say."""
-    rows = session.execute(
-        select(BallotReceipt.delegation_id, func.count())
-        .where(BallotReceipt.vote_id == vote.id)
-        .group_by(BallotReceipt.delegation_id)
-    ).all()
-    return {int(d): int(n) for d, n in rows}
-
-
-def _choices_by_delegation(session: Session, vote: Vote) -> dict[int, dict[str, int]]:
-    if vote.ballot_type == "secret":
-        rows = session.execute(
-            select(
-                SecretBallotCount.delegation_id, SecretBallotCount.choice, SecretBallotCount.count
-            ).where(SecretBallotCount.vote_id == vote.id)
-        ).all()
-    else:
-        rows = session.execute(
-            select(RollCallBallot.delegation_id, RollCallBallot.choice, func.count())
-            .where(RollCallBallot.vote_id == vote.id)
-            .group_by(RollCallBallot.delegation_id, RollCallBallot.choice)
-        ).all()
-    counts: dict[int, dict[str, int]] = {}
-    for delegation_id, choice, count in rows:
-        counts.setdefault(int(delegation_id), {})[str(choice)] = int(count)
-    return counts
-
-
-def standing(
-    session: Session,
-    vote: Vote,
-    commission_id: int,
-    group_id: int,
-    *,
-    final: bool | None = None,
-    choices: dict[int, dict[str, int]] | None = None,
-) -> Standing:
-    """The tally in three queries, whatever the number of voters.
-
-    `final` defaults to whether the vote has closed; closing asks for the final wording first,
-    with the `choices` it has just counted when the vote is secret.
-    """
-    delegations = session.scalars(
-        select(Delegation)
-        .where(Delegation.commission_id == commission_id)
-        .order_by(Delegation.position, Delegation.id)
-    ).all()
-    eligible = rules.eligible_by_delegation(
-        voter_seats(session, commission_id, group_id), vote.ballot_unit
-    )
-    sealed = choices is None and vote.ballot_type == "secret" and vote.closed_at is None
-    if sealed:
-        turnout = _turnout_by_delegation(session, vote)
-        counts = [
-            DelegationCount(
-                code=d.code,
-                name=d.name,
-                is_member=d.status == "member",
-                eligible=max(eligible.get(d.id, 0), turnout.get(d.id, 0)),
-            )
-            for d in delegations
-        ]
-        members = [d for d in delegations if d.status == "member"]
-        return Standing(
-            vote=vote,
-            result=None,
-            counts=counts,
-            cast=sum(turnout.get(d.id, 0) for d in members),
-            eligible=sum(c.eligible for c in counts if c.is_member),
-        )
-    if choices is None:
-        choices = _choices_by_delegation(session, vote)
-    counts = []
-    for d in delegations:
-        cast = choices.get(d.id, {})
-        seats = eligible.get(d.id, 0)
-        counts.append(
-            DelegationCount(
-                code=d.code,
-                name=d.name,
-                is_member=d.status == "member",
-                # Someone who voted and then left the group still counts as having been eligible.
-                eligible=max(seats, sum(cast.values())),
-                yes=cast.get("yes", 0),
-                no=cast.get("no", 0),
-                abstain=cast.get("abstain", 0),
-            )
-        )
-    rule = VoteRule(voting_rule=vote.voting_rule, quorum=vote.quorum, ballot_unit=vote.ballot_unit)
-    result = rules.decide(
-        rule, counts, final=vote.closed_at is not None if final is None else final
-    )
-    return Standing(
-        vote=vote, result=result, counts=counts, cast=result.cast, eligible=result.eligible
-    )
-
-
-def has_voted(session: Session, vote: Vote, participant_id: int) -> bool:
-    return (
-        session.scalar(
-            select(BallotReceipt.id).where(
-                BallotReceipt.vote_id == vote.id, BallotReceipt.participant_id == participant_id
-            )
-        )
-        is not None
-    )
-
-
-def my_roll_call_choice(session: Session, vote: Vote, participant_id: int) -> str | None:
-    if vote.ballot_type == "secret":
-        return None
-    return session.scalar(
-        select(RollCallBallot.choice).where(
-            RollCallBallot.vote_id == vote.id, RollCallBallot.participant_id == participant_id
-        )
-    )
-
-
-def _next_norm_number(session: Session, group: WorkingGroup) -> int:
-    # The group row is locked first, so two adoptions in one group cannot take the same number.
-    session.get(WorkingGroup, group.id, with_for_update=True)
-    highest = session.scalar(select(func.max(Norm.number)).where(Norm.working_group_id == group.id))
-    return int(highest or 0) + 1
 
 
 def _result_record(final: Standing) -> dict[str, Any]:
@@ -507,15 +358,13 @@ def decide_vote(
     )
     final = standing(session, vote, proposal.commission_id, group.id, final=True, choices=choices)
     assert final.result is not None  # counted: a closing vote is never sealed
-    vote.closed_at, vote.adopted, vote.result = (
-        utcnow(),
-        final.result.adopted,
-        _result_record(final),
-    )
+    result = _result_record(final)
+    vote.closed_at, vote.adopted, vote.result = utcnow(), final.result.adopted, result
     if vote.amendment_id is None:
-        proposals.set_stage(session, proposal, "voting", "adopted" if vote.adopted else "rejected")
+        set_stage(session, proposal, "voting", "adopted" if vote.adopted else "rejected")
         if vote.adopted:
-            adopt_as_norm(session, proposal, group, vote, actor_id=actor_id)
+            tally = result["by_delegation"]
+            adopt_as_norm(session, proposal, group, vote_id=vote.id, tally=tally, actor_id=actor_id)
         else:
             injects.fire(session, proposal.commission_id, "on_vote_failed", group.id)
         kind = "vote.closed"
@@ -525,21 +374,20 @@ def decide_vote(
         amendment.status = "adopted" if vote.adopted else "rejected"
         amendment.decided_at = utcnow()
         if vote.adopted:
-            proposals.apply_amendment(session, proposal, amendment)
+            apply_amendment(session, proposal, amendment)
         kind = "amendment.vote_closed"
-    record(
+    record_change(
         session,
-        proposal.commission_id,
+        proposal,
         kind,
         actor_id=actor_id,
-        proposal_id=proposal.id,
-        working_group_id=group.id,
+        announce="stage",
+        subject_id=vote.id,
         vote=vote.id,
         adopted=vote.adopted,
         summary=final.result.summary,
     )
     session.flush()
-    proposals.announce_change(session, proposal, "stage", vote.id)
     return final
 
 
@@ -560,7 +408,7 @@ def close_overdue_votes(session: Session) -> int:
         vote = session.scalar(select(Vote).where(Vote.id == vote_id).with_for_update())
         if vote is None or vote.closed_at is not None:
             continue
-        proposal = proposals.load_proposal(session, vote.proposal_id)
+        proposal = load_proposal(session, vote.proposal_id)
         try:
             with session.begin_nested():
                 decide_vote(session, proposal, proposal.working_group, vote, actor_id=None)
@@ -569,35 +417,3 @@ def close_overdue_votes(session: Session) -> int:
             continue
         closed += 1
     return closed
-
-
-def adopt_as_norm(
-    session: Session, proposal: Proposal, group: WorkingGroup, vote: Vote, *, actor_id: int | None
-) -> Norm:
-    number = _next_norm_number(session, group)
-    revision = proposals.latest_revision(session, proposal.id)
-    result = vote.result or {}
-    norm = Norm(
-        commission_id=proposal.commission_id,
-        working_group_id=group.id,
-        proposal_id=proposal.id,
-        revision_id=revision.id,
-        vote_id=vote.id,
-        number=number,
-        code=f"{group.code}-{number}",
-        title=revision.title,
-        text=revision.text,
-        tally=result.get("by_delegation", {}),
-    )
-    session.add(norm)
-    session.flush()
-    record(
-        session,
-        proposal.commission_id,
-        "norm.adopted",
-        actor_id=actor_id,
-        proposal_id=proposal.id,
-        working_group_id=group.id,
-        norm=norm.code,
-    )
-    return norm

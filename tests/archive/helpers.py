@@ -14,6 +14,8 @@ from app.commissions.models import Participant
 from app.injects import service as injects
 from app.injects.models import Inject
 from app.proposals import service as proposals
+from app.proposals.acting import seat_of
+from app.proposals.amendments import accept_amendment, propose_amendment
 from app.proposals.models import Proposal
 from app.voting import service as voting
 from tests.conftest import Cast
@@ -54,14 +56,14 @@ def adopted_norm_with_its_history(db: Session, cast: Cast) -> Proposal:
         db, acting(db, proposal, cast.us_colleague), stance="oppose", body="Nonsense."
     )
     proposals.hide_argument(db, acting(db, proposal, cast.instructor), rude.id, "Not an argument.")
-    faster = proposals.propose_amendment(
+    faster = propose_amendment(
         db,
         acting(db, proposal, pei),
         text="Both sides report serious AI incidents to each other within 48 hours.",
         rationale="Faster.",
     )
-    proposals.accept_amendment(db, acting(db, proposal, ursula), faster.id)
-    fastest = proposals.propose_amendment(
+    accept_amendment(db, acting(db, proposal, ursula), faster.id)
+    fastest = propose_amendment(
         db,
         acting(db, proposal, pei),
         text="Both sides report serious AI incidents to each other within 24 hours.",
@@ -89,7 +91,7 @@ def rich_commission(db: Session, cast: Cast) -> None:
     ursula = cast.participants["ursula"]
     us = cast.delegations["US"]
     for group in (cast.groups["FT"], None):
-        seat = proposals.seat_of(db, ursula, group or cast.groups["FT"])
+        seat = seat_of(db, ursula, group or cast.groups["FT"])
         caucus.post_message(db, ursula, seat, us, group, f"Hold firm ({group}).")
     me = db.scalar(
         select(Participant.id).where(

@@ -23,6 +23,7 @@ from app.cli import cli
 from app.commissions import service as commissions
 from app.commissions.models import Participant
 from app.proposals import service as proposals
+from app.proposals.acting import seat_of
 from app.proposals.models import Proposal
 from tests.archive.helpers import rich_commission, without_ids
 from tests.conftest import Cast, sign_in
@@ -41,7 +42,7 @@ def private_draft(db: Session, cast: Cast, author: str, title: str, text: str) -
     participant = commissions.participant_for(db, cast.commission.id, user, with_delegation=True)
     assert participant is not None
     group = cast.groups["FT"]
-    seat = proposals.seat_of(db, participant, group)
+    seat = seat_of(db, participant, group)
     return proposals.create_proposal(db, participant, seat, group, title=title, text=text)
 
 

@@ -11,7 +11,7 @@ from app.activity.models import Activity
 from app.caucus import service as caucus
 from app.commissions import service as commissions
 from app.errors import NotAllowed
-from app.proposals import service as proposals
+from app.proposals import acting
 from app.proposals.rules import Seat
 from tests.conftest import Cast
 
@@ -19,7 +19,7 @@ from tests.conftest import Cast
 def seat_of(db: Session, cast: Cast, user: User) -> Seat:
     participant = commissions.participant_for(db, cast.commission.id, user, with_delegation=True)
     assert participant is not None
-    return proposals.seat_of(db, participant, cast.groups["FT"])
+    return acting.seat_of(db, participant, cast.groups["FT"])
 
 
 def test_a_room_holds_one_group_or_the_whole_delegation_in_order(db: Session, cast: Cast) -> None:

@@ -266,7 +266,7 @@ def test_partners_join_as_observers_or_members(client: TestClient, db: Session, 
 
 def test_an_observer_partner_does_not_count_a_member_partner_does(db: Session, cast: Cast) -> None:
     from app.instructor import service
-    from app.voting import service as voting
+    from app.voting import tally
     from tests.proposals.helpers import open_vote_of
 
     me = db.scalar(select(Participant).where(Participant.user_id == cast.instructor.id))
@@ -276,7 +276,7 @@ def test_an_observer_partner_does_not_count_a_member_partner_does(db: Session, c
     )
     service.add_partner(db, cast.commission, me, code="IN", name="India", status="member")
     proposal = to_stage(db, cast, "voting", sponsorship="none")
-    result = voting.standing(
+    result = tally.standing(
         db, open_vote_of(db, proposal), cast.commission.id, cast.groups["FT"].id
     ).result
     assert result is not None

@@ -21,6 +21,8 @@ from app.injects import service as injects
 from app.live.broker import LiveEvent
 from app.live.registry import StreamViewer, render_for
 from app.proposals import service as proposals
+from app.proposals.acting import seat_of
+from app.proposals.amendments import propose_amendment
 from app.voting import service as voting
 from tests.conftest import Cast, csrf_from, sign_in
 from tests.injects.helpers import inject, instructor_id, viewer
@@ -112,7 +114,7 @@ def test_an_amendment_a_reply_and_a_hidden_argument(
         db, acting(db, proposal, cast.us_colleague), stance="support", body="Off topic."
     )
     proposals.hide_argument(db, acting(db, proposal, cast.instructor), hidden.id, "Off topic.")
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db, acting(db, proposal, cast.prc_delegate), text="Within 48 hours.", rationale="Faster."
     )
     db.flush()
@@ -139,7 +141,7 @@ def test_a_caucus_message(client: TestClient, db: Session, cast: Cast) -> None:
         db, cast.commission.id, cast.us_delegate, with_delegation=True
     )
     assert participant is not None
-    seat = proposals.seat_of(db, participant, group)
+    seat = seat_of(db, participant, group)
     message = caucus.post_message(db, participant, seat, us, group, "Hold firm.")
     db.flush()
     sign_in(client, "ulysses")

@@ -11,6 +11,7 @@ from app.commissions import service as commissions
 from app.live.broker import LiveEvent
 from app.live.registry import StreamViewer, render_for
 from app.proposals import service as proposals
+from app.proposals.acting import seat_of
 from app.voting import service as voting
 from tests.conftest import Cast, sign_in
 from tests.proposals.helpers import acting, open_vote_of, to_stage
@@ -86,7 +87,7 @@ def test_a_new_argument_is_sent_as_one_item_plus_the_balance(db: Session, cast: 
 
 def test_caucus_events_reach_only_their_delegation_and_instructors(db: Session, cast: Cast) -> None:
     us = cast.participants["ursula"]
-    seat = proposals.seat_of(
+    seat = seat_of(
         db,
         commissions.participant_for(db, cast.commission.id, cast.us_delegate, with_delegation=True),  # type: ignore[arg-type]
         cast.groups["FT"],

@@ -113,16 +113,16 @@ def test_charter_queries_do_not_grow_with_norms(
 def test_the_norm_page_tells_how_the_text_came_to_be(
     client: TestClient, db: Session, cast: Cast
 ) -> None:
-    from app.proposals import service as proposals
+    from app.proposals.amendments import accept_amendment, propose_amendment
 
     proposal = to_stage(db, cast, "debate")
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db,
         acting(db, proposal, cast.prc_delegate),
         text="Both sides report serious AI incidents to each other within 48 hours.",
         rationale="Faster.",
     )
-    proposals.accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
+    accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
     voting.open_vote(db, acting(db, proposal, cast.instructor))
     vote = open_vote_of(db, proposal)
     for user in (cast.us_delegate, cast.us_colleague, cast.prc_delegate):

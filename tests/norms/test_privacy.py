@@ -28,6 +28,7 @@ from app.commissions.models import Participant
 from app.injects.models import Inject
 from app.norms.models import Norm
 from app.proposals import service as proposals
+from app.proposals.amendments import accept_amendment, propose_amendment
 from app.proposals.models import Proposal
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, make_user, sign_in
@@ -85,13 +86,13 @@ def debated(db: Session, cast: Cast, group: str, *, coauthor: bool) -> Proposal:
 @pytest.fixture
 def published(db: Session, cast: Cast) -> Published:
     first = debated(db, cast, "FT", coauthor=True)
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db,
         acting(db, first, cast.prc_delegate),
         text="Both sides report serious AI incidents to each other within 48 hours.",
         rationale="Faster.",
     )
-    proposals.accept_amendment(db, acting(db, first, cast.us_delegate), amendment.id)
+    accept_amendment(db, acting(db, first, cast.us_delegate), amendment.id)
     adopt(db, cast, first)
     second = debated(db, cast, "CY", coauthor=False)
     adopt(db, cast, second)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.notices import service as notices
 from app.proposals import service as proposals
+from app.proposals.acting import load_proposal
+from app.proposals.amendments import propose_amendment
 from app.voting import service as voting
 from tests.conftest import Cast, post_form, sign_in
 from tests.notices.helpers import header_count
@@ -25,7 +27,7 @@ def as_user(client: TestClient, name: str) -> TestClient:
 
 
 def invite(db: Session, cast: Cast, proposal_id: int, invitee: str) -> None:
-    proposal = proposals.load_proposal(db, proposal_id)
+    proposal = load_proposal(db, proposal_id)
     proposals.invite_sponsor(
         db, acting(db, proposal, cast.us_delegate), cast.participants[invitee].id
     )
@@ -179,7 +181,7 @@ def test_an_amendment_waits_for_the_authors_decision(
     client: TestClient, db: Session, cast: Cast
 ) -> None:
     proposal = to_stage(db, cast, "debate")
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db, acting(db, proposal, cast.prc_delegate), text="Within 48 hours.", rationale="Faster."
     )
     as_user(client, "ursula")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.notices.service import CANDIDATES
 from app.proposals import service as proposals
+from app.proposals.amendments import propose_amendment
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, csrf_from, sign_in
 from tests.notices.helpers import header_count
@@ -44,7 +45,7 @@ def pile_up(db: Session, cast: Cast, n: int) -> None:
         proposals.respond_to_sponsorship(db, acting(db, debated, cast.us_delegate), accept=True)
         proposals.move_stage(db, acting(db, debated, cast.prc_delegate), "table")
         proposals.move_stage(db, acting(db, debated, cast.instructor), "open_debate")
-        proposals.propose_amendment(
+        propose_amendment(
             db, acting(db, debated, cast.us_delegate), text=f"Version {i}.", rationale=""
         )
 

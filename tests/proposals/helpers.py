@@ -8,14 +8,16 @@ from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import WorkingGroupMembership
 from app.proposals import service as proposals
+from app.proposals.acting import Acting, acting_on, seat_of
 from app.proposals.models import Proposal
 from app.voting import service as voting
+from app.voting import tally
 from app.voting.models import Vote
 from tests.conftest import Cast
 
 
-def acting(db: Session, proposal: Proposal, user: User) -> proposals.Acting:
-    return proposals.acting_on(db, proposal.id, user)
+def acting(db: Session, proposal: Proposal, user: User) -> Acting:
+    return acting_on(db, proposal.id, user)
 
 
 def draft(db: Session, cast: Cast, group: str = "FT", author: str = "ursula") -> Proposal:
@@ -23,7 +25,7 @@ def draft(db: Session, cast: Cast, group: str = "FT", author: str = "ursula") ->
     user = {"ursula": cast.us_delegate, "ulysses": cast.us_colleague, "pei": cast.prc_delegate}[
         author
     ]
-    seat = proposals.seat_of(
+    seat = seat_of(
         db,
         commissions.participant_for(db, cast.commission.id, user, with_delegation=True),  # type: ignore[arg-type]
         cast.groups[group],
@@ -61,7 +63,7 @@ def to_stage(db: Session, cast: Cast, stage: str, group: str = "FT", **rules: ob
 
 
 def open_vote_of(db: Session, proposal: Proposal) -> Vote:
-    vote = voting.current_vote(db, proposal)
+    vote = tally.current_vote(db, proposal)
     assert vote is not None
     return vote
 

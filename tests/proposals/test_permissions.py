@@ -15,7 +15,10 @@ from app.accounts.models import User
 from app.activity.models import Activity
 from app.commissions.models import Participant, WorkingGroupMembership
 from app.proposals import service as proposals
+from app.proposals.acting import acting_on
+from app.proposals.amendments import propose_amendment
 from app.voting import service as voting
+from app.voting import tally
 from app.voting.models import RollCallBallot
 from tests.conftest import Cast, csrf_from, sign_in
 from tests.proposals.helpers import acting, make_co_chair, open_vote_of, to_stage
@@ -131,7 +134,7 @@ def test_nobody_votes_outside_the_voting_stage(client: TestClient, db: Session, 
     """Before the vote opens there is no ballot box; after it closes its box takes no ballot."""
     headers = bearer(db, cast.us_delegate)
     debated = to_stage(db, cast, "debate")
-    assert voting.current_vote(db, debated) is None
+    assert tally.current_vote(db, debated) is None
     decided = to_stage(db, cast, "voting")
     vote = open_vote_of(db, decided)
     voting.close_vote(db, acting(db, decided, cast.instructor), vote.id)
@@ -178,7 +181,7 @@ def test_instructors_unseated_and_strangers_cannot_vote(
         "/api/v1" + ballot_url(db, proposal.id), json={"choice": "yes"}, headers=bearer(db, user)
     )
     assert response.status_code in (403, 404)
-    standing = voting.standing(
+    standing = tally.standing(
         db, open_vote_of(db, proposal), cast.commission.id, cast.groups["FT"].id
     )
     assert standing.result is not None and standing.result.cast == 0
@@ -393,7 +396,7 @@ def test_only_authors_accept_friendly_amendments(
     client: TestClient, db: Session, cast: Cast
 ) -> None:
     proposal = to_stage(db, cast, "debate")
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db, acting(db, proposal, cast.prc_delegate), text="Within 48 hours.", rationale=""
     )
     sign_in(client, "pei")
@@ -451,13 +454,13 @@ def test_the_ballot_shortcut_sees_what_the_full_path_sees(db: Session, cast: Cas
         cast.instructor,
         cast.unseated,
     ):
-        full = proposals.acting_on(db, proposal.id, user)
-        short = proposals.acting_for_ballot(db, proposal.id, user)
+        full = acting_on(db, proposal.id, user)
+        short = voting.acting_for_ballot(db, proposal.id, user)
         assert short.seat == full.seat
         assert short.facts.stage == full.facts.stage
         assert short.facts.session_over == full.facts.session_over
     with pytest.raises(Missing):
-        proposals.acting_for_ballot(db, proposal.id, cast.stranger)
+        voting.acting_for_ballot(db, proposal.id, cast.stranger)
     draft = to_stage(db, cast, "draft")
     with pytest.raises(Missing):
-        proposals.acting_for_ballot(db, draft.id, cast.us_delegate)
+        voting.acting_for_ballot(db, draft.id, cast.us_delegate)

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.proposals import service as proposals
+from app.proposals.amendments import propose_amendment
 from app.proposals.models import Argument
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, sign_in
@@ -23,7 +24,7 @@ def test_proposal_page_with_200_arguments(
     client: TestClient, db: Session, cast: Cast, count_queries: QueryCounter
 ) -> None:
     proposal = to_stage(db, cast, "debate")
-    amendment = proposals.propose_amendment(
+    amendment = propose_amendment(
         db, acting(db, proposal, cast.prc_delegate), text="Within 48 hours.", rationale="Faster."
     )
     del amendment

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.caucus import service as caucus
 from app.proposals import service as proposals
+from app.proposals.acting import seat_of
+from app.proposals.amendments import propose_amendment
 from app.proposals.models import Proposal
 from app.reports import service as reports
 from app.voting import service as voting
@@ -120,9 +122,9 @@ def test_counts_for_a_small_session(client: TestClient, db: Session, cast: Cast)
     proposals.post_argument(db, as_ulysses, stance="question", body="Within what time?")
     rude = proposals.post_argument(db, as_pei, stance="oppose", body="Rude words.")
     proposals.hide_argument(db, acting(db, debated, cast.instructor), rude.id, "Off topic.")
-    proposals.propose_amendment(db, as_pei, text="Within 48 hours.", rationale="Faster.")
+    propose_amendment(db, as_pei, text="Within 48 hours.", rationale="Faster.")
     us = cast.participants["ursula"]
-    seat = proposals.seat_of(db, us, cast.groups["FT"])
+    seat = seat_of(db, us, cast.groups["FT"])
     caucus.post_message(db, us, seat, cast.delegations["US"], None, "Hold firm.")
     secret_vote(db, cast)
     sign_in(client, "ines")

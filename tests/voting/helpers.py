@@ -10,6 +10,7 @@ from app.commissions import service as commissions
 from app.commissions.models import Commission, WorkingGroup
 from app.demo import DEMO_COMMISSION_TITLE
 from app.proposals import service as proposals
+from app.proposals.acting import Acting, acting_on, seat_of
 from app.voting import service as voting
 
 
@@ -26,8 +27,8 @@ def open_secret_vote(session: Session, title: str) -> tuple[int, int]:
     assert group is not None
     group.ballot_type = "secret"
 
-    def acting(proposal_id: int, username: str) -> proposals.Acting:
-        return proposals.acting_on(session, proposal_id, users[username])
+    def acting(proposal_id: int, username: str) -> Acting:
+        return acting_on(session, proposal_id, users[username])
 
     writer = commissions.participant_for(
         session, commission.id, users["us-lab"], with_delegation=True
@@ -36,7 +37,7 @@ def open_secret_vote(session: Session, title: str) -> tuple[int, int]:
     assert writer is not None
     assert backer is not None
     proposal = proposals.create_proposal(
-        session, writer, proposals.seat_of(session, writer, group), group, title=title, text="Text."
+        session, writer, seat_of(session, writer, group), group, title=title, text="Text."
     )
     proposals.invite_sponsor(session, acting(proposal.id, "us-lab"), backer.id)
     proposals.respond_to_sponsorship(session, acting(proposal.id, "prc-chips"), accept=True)
@@ -49,10 +50,10 @@ def open_secret_vote(session: Session, title: str) -> tuple[int, int]:
 def ballot(session: Session, proposal_id: int, vote_id: int, username: str, choice: str) -> None:
     user = session.scalar(select(User).where(User.username == username))
     assert user is not None
-    voting.cast_ballot(session, proposals.acting_on(session, proposal_id, user), vote_id, choice)
+    voting.cast_ballot(session, acting_on(session, proposal_id, user), vote_id, choice)
 
 
 def close(session: Session, proposal_id: int, vote_id: int) -> None:
     user = session.scalar(select(User).where(User.username == "instructor"))
     assert user is not None
-    voting.close_vote(session, proposals.acting_on(session, proposal_id, user), vote_id)
+    voting.close_vote(session, acting_on(session, proposal_id, user), vote_id)

@@ -18,7 +18,7 @@ from app.instructor.conclusion import service as conclusion
 from app.live.broker import LiveEvent
 from app.live.registry import StreamViewer, render_for
 from app.proposals.models import Proposal
-from app.voting import sealing
+from app.voting import sealing, tally
 from app.voting import service as voting
 from app.voting.models import SealedBallot, SecretBallotCount, Vote
 from tests.conftest import Cast, sign_in
@@ -68,7 +68,7 @@ def test_a_secret_ballot_is_sealed_and_nothing_is_counted_until_the_vote_closes(
     assert len(sealed) == 3
     assert {len(s.sealed) for s in sealed} == {sealing.SEALED_BYTES}
     assert counters(db, vote) == []
-    open_now = voting.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
+    open_now = tally.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
     assert (open_now.result, open_now.show_counts) == (None, False)
     assert (open_now.cast, open_now.eligible, open_now.everyone_voted) == (3, 3, True)
     assert {(c.code, c.yes, c.no, c.abstain) for c in open_now.counts if c.is_member} == {

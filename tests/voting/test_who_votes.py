@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.instructor.dashboard import service as instructor
 from app.proposals.rules import Seat
-from app.voting import rules
+from app.voting import rules, tally
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, csrf_from, make_user, seat, sign_in
 from tests.proposals.helpers import acting, to_stage
@@ -70,6 +70,19 @@ def test_who_has_not_yet_voted() -> None:
     assert [s.participant_id for s in waiting] == [3]
 
 
+def test_one_seat_awaits_its_ballot_until_it_or_its_delegation_has_voted() -> None:
+    me, head = a_seat(1), a_seat(1, is_head=True)
+    assert rules.awaits_ballot(me, "delegate", voted=False, delegation_voted=True)
+    assert not rules.awaits_ballot(me, "delegate", voted=True, delegation_voted=False)
+    assert rules.awaits_ballot(head, "delegation", voted=False, delegation_voted=False)
+    assert not rules.awaits_ballot(head, "delegation", voted=False, delegation_voted=True)
+    # Nobody who may not vote awaits a ballot, whatever has been cast.
+    assert not rules.awaits_ballot(me, "delegation", voted=False, delegation_voted=False)
+    assert not rules.awaits_ballot(
+        a_seat(1, role="observer"), "delegate", voted=False, delegation_voted=False
+    )
+
+
 def test_everyone_has_voted() -> None:
     assert rules.everyone_has_voted(3, 3)
     assert not rules.everyone_has_voted(2, 3)
@@ -87,7 +100,7 @@ def test_the_tally_the_dashboard_and_the_ballot_agree_on_who_votes(
     db.flush()
     proposal = to_stage(db, cast, "voting", ballot_unit=unit)
     vote = voting.open_votes_on(db, proposal.id)[0]
-    standing = voting.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
+    standing = tally.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
     board = next(b for b in instructor.dashboard(db, cast.commission.id) if b.group.code == "FT")
     (open_vote,) = board.open_votes
     users = {
@@ -115,7 +128,7 @@ def test_the_tally_the_dashboard_and_the_ballot_agree_on_who_votes(
 
     voting.cast_ballot(db, acting(db, proposal, cast.us_delegate), vote.id, "yes")
     board = next(b for b in instructor.dashboard(db, cast.commission.id) if b.group.code == "FT")
-    after = voting.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
+    after = tally.standing(db, vote, cast.commission.id, cast.groups["FT"].id)
     assert after.result is not None
     assert board.open_votes[0].cast == after.result.cast == 1
     assert board.open_votes[0].everyone_voted == after.everyone_voted == (unit == "delegation")
@@ -140,7 +153,7 @@ def test_the_page_ballot_takes_the_lean_path_of_the_api(
     assert "proposal_authors" not in ballot_sql
     assert "sponsorships" not in ballot_sql
     assert "for update of proposals" not in ballot_sql
-    assert voting.has_voted(db, vote, cast.participants["pei"].id)
+    assert tally.has_voted(db, vote, cast.participants["pei"].id)
 
 
 def test_a_refused_page_ballot_redraws_the_proposal_with_why(
@@ -172,4 +185,4 @@ def test_a_second_page_ballot_is_refused_on_the_page(
         )
         assert answer.status_code == status
     assert "You have voted already; a ballot cannot be changed." in answer.text
-    assert voting.my_roll_call_choice(db, vote, cast.participants["pei"].id) == "yes"
+    assert tally.my_roll_call_choice(db, vote, cast.participants["pei"].id) == "yes"

@@ -14,6 +14,7 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.i18n import gettext as _
 from app.proposals import service as proposals
+from app.proposals.acting import announce_change, load_proposal
 from app.proposals.models import Proposal
 from app.voting import service as voting
 from app.voting.models import Vote
@@ -76,12 +77,12 @@ def conclude(
         locked = session.scalar(select(Vote).where(Vote.id == vote.id).with_for_update())
         if locked is None or locked.closed_at is not None:
             continue
-        loaded = proposals.load_proposal(session, proposal.id)
+        loaded = load_proposal(session, proposal.id)
         voting.decide_vote(session, loaded, loaded.working_group, locked, actor_id=me.id)
     for proposal in preview.proposals_in_play:
         if proposal.stage in ("tabled", "debate"):
             proposals.set_stage(session, proposal, proposal.stage, "withdrawn")
-            proposals.announce_change(session, proposal, "stage")
+            announce_change(session, proposal, "stage")
     commission.status, commission.concluded_at = "concluded", utcnow()
     commission.charter_visibility = visibility
     commission.credit_students_by_name = credit_students_by_name

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.activity.models import Activity
 from app.commissions.models import Participant, WorkingGroup
 from app.instructor.service import Roster, roster
-from app.proposals import service as proposals
+from app.proposals.acting import seat_from
 from app.proposals.models import Argument, Proposal
 from app.proposals.rules import Seat
 from app.voting import rules as voting_rules
@@ -85,7 +85,7 @@ def dashboard(session: Session, commission_id: int, *, activity_limit: int = 8) 
             if proposal.working_group_id == group.id:
                 by_stage.setdefault(proposal.stage, []).append(proposal)
         seats = [
-            proposals.seat_from(
+            seat_from(
                 p,
                 delegations.get(p.delegation_id or 0),
                 next((m for m in p.memberships if m.working_group_id == group.id), None),

@@ -1,0 +1,62 @@
+"""Every kind of activity entry, with the words a page shows for it: one registry, read by the
+instructor's feed and the after-action report's timeline alike (through the `activity_label`
+template function, `label` below). A kind missing here is shown as its code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.i18n import gettext
+from app.i18n import lazy as N_
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str  # marked for translation, translated where it is shown
+    turning_point: bool = False  # listed in the report's timeline
+
+
+KINDS: dict[str, Kind] = {
+    "commission.started": Kind(N_("The session started"), turning_point=True),
+    "proposal.drafted": Kind(N_("a proposal was drafted")),
+    "proposal.revised": Kind(N_("a proposal was revised")),
+    "proposal.tabled": Kind(N_("a proposal was tabled"), turning_point=True),
+    "proposal.withdrawn": Kind(N_("a proposal was withdrawn"), turning_point=True),
+    "proposal.coauthor_added": Kind(N_("a co-author joined a proposal")),
+    "sponsor.invited": Kind(N_("a sponsor was asked")),
+    "sponsor.accepted": Kind(N_("a sponsor accepted")),
+    "sponsor.declined": Kind(N_("a sponsor declined")),
+    "debate.opened": Kind(N_("debate opened"), turning_point=True),
+    "argument.posted": Kind(N_("an argument was posted")),
+    "argument.hidden": Kind(N_("an argument was hidden")),
+    "amendment.proposed": Kind(N_("an amendment was proposed")),
+    "amendment.accepted": Kind(N_("an amendment was accepted as friendly")),
+    "amendment.withdrawn": Kind(N_("an amendment was withdrawn")),
+    "amendment.vote_opened": Kind(N_("a vote on an amendment opened"), turning_point=True),
+    "amendment.vote_closed": Kind(N_("a vote on an amendment closed"), turning_point=True),
+    "vote.opened": Kind(N_("a vote opened"), turning_point=True),
+    "vote.closed": Kind(N_("a vote closed"), turning_point=True),
+    "ballot.cast": Kind(N_("a ballot was cast")),
+    "norm.adopted": Kind(N_("a norm was adopted"), turning_point=True),
+    "inject.written": Kind(N_("an inject was written")),
+    "inject.edited": Kind(N_("an inject was edited")),
+    "inject.scheduled": Kind(N_("an inject was scheduled")),
+    "inject.armed": Kind(N_("an inject was armed")),
+    "inject.disarmed": Kind(N_("an inject was disarmed")),
+    "inject.cancelled": Kind(N_("an inject was cancelled")),
+    "inject.restored": Kind(N_("an inject was restored")),
+    "inject.published": Kind(N_("an inject was published"), turning_point=True),
+    "rules.changed": Kind(N_("the rules changed"), turning_point=True),
+    "partner.added": Kind(N_("Partner delegation added"), turning_point=True),
+    "commission.concluded": Kind(N_("The commission concluded"), turning_point=True),
+}
+
+# What the report's timeline lists: the session's turning points, not every ballot and argument.
+TURNING_POINTS: tuple[str, ...] = tuple(k for k, kind in KINDS.items() if kind.turning_point)
+
+
+def label(code: str) -> str:
+    """The words for an entry's kind, in the reader's language."""
+    kind = KINDS.get(code)
+    return gettext(kind.label) if kind else code
