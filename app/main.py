@@ -22,7 +22,6 @@ from app import apidocs
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
 from app.activity.kinds import label as activity_label
-from app.api import ERROR_RESPONSES
 from app.api import router as api_router
 from app.archive import routes as archive_routes
 from app.caucus import api as caucus_api
@@ -33,7 +32,7 @@ from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import get_engine, session_scope, unavailable
 from app.edge import RefuseUnstorableText
-from app.errors import DomainError
+from app.errors import ERROR_RESPONSES, DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
 from app.injects import api as inject_api

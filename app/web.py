@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import ROOT_DIR, get_settings
 from app.i18n import current_locale, gettext, negotiate_locale, ngettext
 from app.markdown import plain_text, render_markdown
-from app.proposals.diff import diff_lines
+from app.textdiff import diff_lines
 
 CSRF_COOKIE = "commission_csrf"
 CSRF_FIELD = "csrf_token"

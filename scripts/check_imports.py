@@ -35,6 +35,7 @@ CORE: tuple[str, ...] = (
     "i18n",
     "errors",
     "markdown",
+    "textdiff",
     "db",
     "gate",
     "forms",
@@ -64,7 +65,7 @@ ROUTE_MODULES: tuple[str, ...] = ("routes", "api")
 LAYERS: tuple[tuple[str, ...], ...] = (
     # core
     ("config", "csv_cells", "errors", "ids"),
-    ("i18n", "markdown"),
+    ("i18n", "markdown", "textdiff"),
     ("db",),
     ("gate", "forms"),
     ("web",),

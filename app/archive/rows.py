@@ -14,21 +14,24 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.accounts.rules import USERNAME_PATTERN
 from app.commissions.rules import (
+    BALLOT_TYPES,
+    BALLOT_UNITS,
     DELEGATION_STATUSES,
     PARTICIPANT_ROLES,
+    SPONSORSHIP_RULES,
     STATUSES,
     VISIBILITIES,
+    VOTING_RULES,
 )
 from app.i18n import gettext as _
 from app.injects.rules import INJECT_STATUSES, TRIGGERS
 from app.proposals.rules import (
     AMENDMENT_STATUSES,
-    SPONSORSHIP_RULES,
     SPONSORSHIP_STATUSES,
     STAGES,
     STANCES,
 )
-from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, CHOICES, VOTING_RULES
+from app.voting.rules import CHOICES
 
 
 def _one_of(values: tuple[str, ...]) -> Callable[[str], str]:

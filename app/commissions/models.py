@@ -9,10 +9,17 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.commissions.rules import DELEGATION_STATUSES, PARTICIPANT_ROLES, STATUSES, VISIBILITIES
+from app.commissions.rules import (
+    BALLOT_TYPES,
+    BALLOT_UNITS,
+    DELEGATION_STATUSES,
+    PARTICIPANT_ROLES,
+    SPONSORSHIP_RULES,
+    STATUSES,
+    VISIBILITIES,
+    VOTING_RULES,
+)
 from app.db import Base, one_of, utcnow
-from app.proposals.rules import SPONSORSHIP_RULES
-from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 
 # The rules in force for a working group's proposals, by column name: a scenario's groups hold
 # the defaults a commission starts with, a commission's groups the rules its votes copy.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from app.i18n import gettext as _
 
@@ -10,6 +11,19 @@ STATUSES = ("setup", "in_session", "concluded")
 VISIBILITIES = ("private", "class", "public")
 PARTICIPANT_ROLES = ("instructor", "delegate", "observer")
 DELEGATION_STATUSES = ("member", "observer")
+
+# The vocabularies of a working group's rule columns (commissions.models.GroupRuleColumns): core,
+# because the commission's and the scenario's groups both hold them; voting and proposals decide
+# what each value means. The same vocabularies as types, for schemas
+# (tests/scenarios/test_group_rules.py: still equal).
+VOTING_RULES = ("double_majority", "simple_majority", "two_thirds", "consensus", "unanimity")
+BALLOT_UNITS = ("delegate", "delegation")
+BALLOT_TYPES = ("roll_call", "secret")
+SPONSORSHIP_RULES = ("every_member_delegation", "any_other_delegation", "none")
+VotingRule = Literal["double_majority", "simple_majority", "two_thirds", "consensus", "unanimity"]
+BallotUnit = Literal["delegate", "delegation"]
+BallotType = Literal["roll_call", "secret"]
+SponsorshipRule = Literal["every_member_delegation", "any_other_delegation", "none"]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.api import ErrorOut
+from app.errors import ErrorOut
 
 
 class CommissionIn(BaseModel):

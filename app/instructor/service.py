@@ -23,13 +23,13 @@ from app.commissions.models import (
     Sector,
     WorkingGroup,
 )
+from app.commissions.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.instructor import rules
 from app.proposals.models import Proposal
 from app.scenarios import service as scenarios
 from app.voting.models import Vote
-from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 
 
 def managed_commission(

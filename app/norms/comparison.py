@@ -22,8 +22,8 @@ from app.norms.models import Norm
 from app.norms.registry import readable_clause, readable_commission_ids
 from app.norms.search_text import fold
 from app.norms.service import sponsoring_delegations
-from app.proposals.diff import Segment, word_diff
 from app.scenarios.models import Scenario
+from app.textdiff import Segment, word_diff
 
 MATCH_THRESHOLD = 0.3
 MAX_COLUMNS = 4

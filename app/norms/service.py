@@ -19,8 +19,8 @@ from app.commissions.models import Commission, Delegation, Participant, WorkingG
 from app.commissions.rules import OUTSIDE, Viewer
 from app.csv_cells import safe_cell as _cell
 from app.norms.models import Norm
-from app.proposals.diff import Segment, word_diff
 from app.proposals.models import Amendment, ProposalAuthor, Revision, Sponsorship
+from app.textdiff import Segment, word_diff
 
 
 @dataclass

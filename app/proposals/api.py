@@ -20,8 +20,8 @@ from app.proposals import schemas as s
 from app.proposals import service as proposals
 from app.proposals.acting import acting_for_update, acting_on
 from app.proposals.answers import proposal_detail
-from app.proposals.diff import word_diff
 from app.proposals.models import Amendment, Proposal, ProposalAuthor, Revision
+from app.textdiff import word_diff
 from app.voting import service as voting
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])

@@ -23,9 +23,9 @@ from app.ids import Id
 from app.proposals import amendments, rules, views
 from app.proposals import service as proposals
 from app.proposals.acting import Acting, acting_on
-from app.proposals.diff import change_counts, word_diff
 from app.proposals.models import Revision
 from app.proposals.pages import act, show_proposal
+from app.textdiff import change_counts, word_diff
 from app.voting import service as voting
 from app.web import render
 

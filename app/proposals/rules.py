@@ -9,7 +9,6 @@ from app.i18n import gettext as _
 
 STAGES = ("draft", "tabled", "debate", "voting", "adopted", "rejected", "withdrawn")
 STANCES = ("support", "oppose", "question", "note")
-SPONSORSHIP_RULES = ("every_member_delegation", "any_other_delegation", "none")
 SPONSORSHIP_STATUSES = ("invited", "accepted", "declined")
 AMENDMENT_STATUSES = ("proposed", "accepted", "voting", "adopted", "rejected", "withdrawn")
 

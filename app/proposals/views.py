@@ -18,8 +18,8 @@ from app.norms.models import Norm
 from app.proposals import rules
 from app.proposals import service as proposals
 from app.proposals.acting import Acting, acting_on, seat_of
-from app.proposals.diff import Segment, word_diff
 from app.proposals.models import Amendment, Argument, Proposal, ProposalAuthor, Revision
+from app.textdiff import Segment, word_diff
 from app.voting import rules as voting_rules
 from app.voting import tally
 from app.voting.models import Vote

@@ -21,9 +21,9 @@ from pydantic import (
 )
 
 from app.accounts.rules import USERNAME_PATTERN
+from app.commissions.rules import BallotType, BallotUnit, SponsorshipRule, VotingRule
 from app.i18n import gettext as _
 from app.i18n import ngettext
-from app.voting.rules import BallotType, BallotUnit, SponsorshipRule, VotingRule
 
 CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"

@@ -31,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.commissions.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 from app.db import Base, one_of, utcnow
-from app.voting.rules import BALLOT_TYPES, BALLOT_UNITS, CHOICES, VOTING_RULES
+from app.voting.rules import CHOICES
 from app.voting.sealing import SEALED_BYTES
 
 

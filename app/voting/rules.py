@@ -12,22 +12,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
-from typing import Literal
 
+from app.commissions.rules import BALLOT_UNITS, VOTING_RULES
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.proposals.rules import Seat
 
-VOTING_RULES = ("double_majority", "simple_majority", "two_thirds", "consensus", "unanimity")
-BALLOT_UNITS = ("delegate", "delegation")
-BALLOT_TYPES = ("roll_call", "secret")
 CHOICES = ("yes", "no", "abstain")
 DEFAULT_QUORUM = 0.5
-# The same vocabularies as types, for schemas (tests/scenarios/test_group_rules.py: still equal).
-VotingRule = Literal["double_majority", "simple_majority", "two_thirds", "consensus", "unanimity"]
-BallotUnit = Literal["delegate", "delegation"]
-BallotType = Literal["roll_call", "secret"]
-SponsorshipRule = Literal["every_member_delegation", "any_other_delegation", "none"]
 
 
 # --- who votes ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from app.activity import kinds
 
 
 def test_a_kind_reads_as_its_words_and_an_unknown_kind_as_its_code() -> None:
-    assert kinds.label("ballot.cast") == "a ballot was cast"
+    assert kinds.label("ballot.cast") == "A ballot was cast"
     assert kinds.label("partner.added") == "Partner delegation added"
     assert kinds.label("no.such_kind") == "no.such_kind"
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.proposals import service as proposals
-from app.proposals.diff import DiffLine, Segment, diff_lines, word_diff
+from app.textdiff import DiffLine, Segment, diff_lines, word_diff
 from tests.conftest import Cast, sign_in
 from tests.proposals.helpers import acting, draft
 

@@ -1,4 +1,4 @@
-"""A working group's rules are named once (GROUP_RULE_FIELDS) and typed once (voting.rules):
+"""A working group's rules are named once (GROUP_RULE_FIELDS) and typed once (commissions.rules):
 the models, the scenario file and the archive agree with them, without a database."""
 
 from __future__ import annotations
@@ -7,18 +7,18 @@ from typing import get_args
 
 from app.archive.rows import WorkingGroupRow
 from app.commissions.models import GROUP_RULE_FIELDS, GroupRuleColumns, WorkingGroup
-from app.proposals.rules import SPONSORSHIP_RULES
-from app.scenarios.models import ScenarioWorkingGroup
-from app.scenarios.schemas import WorkingGroupRules
-from app.voting.rules import (
+from app.commissions.rules import (
     BALLOT_TYPES,
     BALLOT_UNITS,
+    SPONSORSHIP_RULES,
     VOTING_RULES,
     BallotType,
     BallotUnit,
     SponsorshipRule,
     VotingRule,
 )
+from app.scenarios.models import ScenarioWorkingGroup
+from app.scenarios.schemas import WorkingGroupRules
 
 
 def test_the_literal_types_hold_the_vocabularies_of_the_columns() -> None:

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.commissions.rules import BALLOT_UNITS, VOTING_RULES
 from app.voting.rules import (
-    BALLOT_UNITS,
     DEFAULT_QUORUM,
-    VOTING_RULES,
     DelegationCount,
     TallyResult,
     VoteRule,
