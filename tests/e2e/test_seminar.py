@@ -287,6 +287,11 @@ def test_a_whole_seminar_from_roster_to_registry(room: Room, tmp_path: Path) -> 
     visitor = room.open("visitor")
     visitor.goto("/norms")
     visitor.get_by_label("Search the text of norms").fill(f"ledger {tag}")
+    # The page lists every norm before the search answers: wait for the answer, or the click
+    # below leaves while the search is in flight (its status line then has no page to land on).
+    expect(visitor.locator("#registry-count")).to_contain_text(
+        re.compile(r"norms? match(es)? your search")
+    )
     results = visitor.locator("#registry-results")
     expect(results).to_contain_text(title)
     expect(results).to_contain_text(secret_title)
