@@ -80,14 +80,14 @@ def test_a_check_sits_inside_its_label() -> None:
 
 
 def test_a_whole_field_sends_each_attribute_to_the_browser_on_its_own() -> None:
-    # The field macro once wrote `requiredautofocus` and `requiredaria-invalid`: one unknown
-    # attribute, so the browser saw neither required, autofocus nor the error's description.
+    # The field macro once wrote `requiredaria-invalid` and the like: one unknown attribute, so
+    # the browser saw neither required nor the error's description.
     html = (
         build_environment()
         .from_string(
             '{% from "_shared/forms.html" import field %}'
             '{{ field("username", "Name", {"username": "ada"}, {"username": "Too short."},'
-            ' autocomplete="username", hint="Letters.", autofocus=True, maxlength=40) }}'
+            ' autocomplete="username", hint="Letters.", maxlength=40) }}'
             '{{ field("password", "Password", {"password": "typed"}, {}, type="password") }}'
         )
         .render()
@@ -95,7 +95,7 @@ def test_a_whole_field_sends_each_attribute_to_the_browser_on_its_own() -> None:
     tags = re.findall(r"<input [^>]*>", html)
     assert tags == [
         '<input id="field-username" name="username" type="text" value="ada"'
-        ' autocomplete="username" maxlength="40" required autofocus aria-invalid="true"'
+        ' autocomplete="username" maxlength="40" required aria-invalid="true"'
         ' aria-describedby="username-hint username-error">',
         '<input id="field-password" name="password" type="password" required>',
     ]
