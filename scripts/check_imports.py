@@ -106,7 +106,6 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("proposals", "norms"): "the proposal page shows the norm it became",
     ("proposals", "voting"): "the proposal page draws the vote panel and its stage form opens a "
     "vote; wants voting to supply its panel and actions to the page",
-    ("scenarios", "instructor"): "a refused scenario upload redraws the instructor's home page",
 }
 
 

@@ -1,4 +1,5 @@
-"""The instructor console: open a commission, show its code, enrol and seat the roster, rules.
+"""The instructor console: upload a scenario, open a commission from one, show its code, enrol
+and seat the roster, rules.
 
 The dashboard and the conclusion have their own packages, whose pages this router carries too;
 the console's inject forms are app.injects.routes'."""
@@ -26,11 +27,13 @@ from app.instructor.dashboard import routes as dashboard
 from app.instructor.pages import instructor_home_page, manage_page, redraw_manage_page
 from app.instructor.seats import SeatChoice
 from app.instructor.service import GroupRules
+from app.scenarios import service as scenarios
 from app.web import render
 
 router = APIRouter()
 
 UPLOAD_LIMIT = roster_files.MAX_BYTES
+SCENARIO_UPLOAD_LIMIT = 2_000_000
 
 
 @router.get("/instructor", name="instructor_home")
@@ -60,6 +63,37 @@ def open_commission(
             errors=refusal.errors("title"),
         )
     return RedirectResponse(f"/commissions/{commission.id}/manage", status_code=303)
+
+
+@router.post("/instructor/scenarios")
+def import_file(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    if not user.is_instructor:
+        raise NotAllowed(_("This page is for instructors."))
+    # Sync route (threadpool): parsing and storing a scenario never runs on the event loop.
+    data = file.file.read(SCENARIO_UPLOAD_LIMIT + 1) if file is not None else b""
+    problems: list[str] = []
+    if not data:
+        problems = [_("Choose a scenario file to upload.")]
+    elif len(data) > SCENARIO_UPLOAD_LIMIT:
+        problems = [_("The file is larger than 2 MB.")]
+    else:
+        try:
+            spec = scenarios.parse_scenario_file(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            problems = [_("The file is not UTF-8 text.")]
+        except scenarios.ScenarioFileError as error:
+            problems = error.problems
+    if problems:
+        return instructor_home_page(
+            request, session, user, status_code=400, import_problems=problems
+        )
+    scenario = scenarios.import_for(session, spec, user)
+    return RedirectResponse(f"/scenarios/{scenario.id}", status_code=303)
 
 
 @router.get("/commissions/{commission_id}/manage", name="manage_commission")
