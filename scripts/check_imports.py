@@ -101,8 +101,6 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
     "copies the scenario's injects; wants the overview page above the features it shows",
     ("injects", "instructor"): "inject forms post from the instructor's console, and a refused "
     "one redraws it; wants the console page to be offered to injects (a page registry)",
-    ("norms", "scenarios"): "comparing classes reads the scenario they share; wants the "
-    "comparison as a page above scenarios",
     ("proposals", "norms"): "the proposal page shows the norm it became",
     ("proposals", "voting"): "the proposal page draws the vote panel and its stage form opens a "
     "vote; wants voting to supply its panel and actions to the page",

@@ -1,22 +1,23 @@
-"""Scenario pages for instructors: read, clone, export and edit (the upload of a scenario file
-is the instructor home's form, in app.instructor.routes)."""
+"""Scenario pages: for instructors read, clone, export and edit (the upload of a scenario file is
+the instructor home's form, in app.instructor.routes); for anyone, what the classes that ran the
+scenario adopted, side by side (app.scenarios.comparison)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import CurrentUser
+from app.accounts.auth import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
-from app.forms import FormFields, refused
+from app.forms import FormFields, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
-from app.scenarios import rules, service
+from app.scenarios import comparison, rules, service
 from app.scenarios.models import Scenario
 from app.web import render
 
@@ -210,3 +211,19 @@ def edit_part(
             part_values={(part, item_id): form},
         )
     return RedirectResponse(f"/scenarios/{scenario.id}#{part}-{item_id}", status_code=303)
+
+
+@router.get("/scenarios/{scenario_id}/comparison", name="comparison")
+def comparison_page(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    scenario_id: Id,
+    c: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults per request
+) -> Response:
+    """Classes on one scenario side by side; only charters the viewer may read take part."""
+    wanted = [n for n in map(whole_number, c) if n is not None]
+    found = comparison.compare(session, user, scenario_id, wanted)
+    if found is None:
+        raise NotFound(_("There is nothing to compare here."))
+    return render(request, "norms/comparison.html", {"cmp": found, "margin": comparison.margin})
