@@ -21,8 +21,10 @@ from app.commissions.models import (
     Sector,
     WorkingGroup,
 )
-from app.commissions.rules import NOBODY, Person, Viewer, names_people
+from app.commissions.rules import NOBODY, Person, Viewer, can_manage, names_people
 from app.db import Base, utcnow
+from app.errors import NotAllowed, NotFound
+from app.i18n import gettext as _
 from app.injects.models import Inject
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
@@ -160,6 +162,20 @@ def participant_for(
     if with_delegation:
         statement = statement.options(joinedload(Participant.delegation))
     return session.scalar(statement)
+
+
+def managed_commission(
+    session: Session, commission_id: int, user: User
+) -> tuple[Commission, Participant]:
+    """The commission and the instructor's own seat in it; anyone else is refused."""
+    commission = session.get(Commission, commission_id)
+    if commission is None:
+        raise NotFound(_("There is no commission here."))
+    me = participant_for(session, commission_id, user)
+    if not can_manage(viewer_of(me)):
+        raise NotAllowed(_("Only the instructors of this commission can run it."))
+    assert me is not None
+    return commission, me
 
 
 def join_commission(session: Session, commission: Commission, user: User) -> Participant:
