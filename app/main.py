@@ -273,7 +273,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
     install_live_fragments()
-    commission_pages.offer_console(instructor_pages.manage_page)  # injects redraw the console
+    commission_pages.offer(console=instructor_pages.manage_page, news=injects.visible_injects)
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

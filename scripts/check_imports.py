@@ -97,8 +97,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # it. The plain run fails on any other, and on an exception that no longer happens (delete its
 # line): the list only shrinks. `--strict` ignores it.
 LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("commissions", "injects"): "the overview lists published injects, and opening a commission "
-    "copies the scenario's injects; wants the overview page above the features it shows",
     ("proposals", "norms"): "the proposal page shows the norm it became",
     ("proposals", "voting"): "the proposal page draws the vote panel and its stage form opens a "
     "vote; wants voting to supply its panel and actions to the page",

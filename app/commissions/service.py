@@ -25,7 +25,6 @@ from app.commissions.rules import NOBODY, Person, Viewer, can_manage, names_peop
 from app.db import Base, utcnow
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
-from app.injects.models import Inject
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 JOIN_CODE_LENGTH = 8
@@ -61,8 +60,6 @@ class ScenarioParts(Protocol):
     def working_groups(self) -> Sequence[Any]: ...
     @property
     def role_briefs(self) -> Sequence[Any]: ...
-    @property
-    def injects(self) -> Sequence[Any]: ...
 
 
 def open_commission(
@@ -70,7 +67,8 @@ def open_commission(
 ) -> Commission:
     """A new commission with its own copy of the scenario, so later scenario edits do not touch it.
 
-    Needs the scenario loaded with all its parts (scenarios.service.load_scenario).
+    Needs the scenario loaded with all its parts (scenarios.service.load_scenario). The copy of
+    the scenario's injects is the injects feature's: scenarios.service.open_commission does both.
     """
     code = new_join_code()
     while session.scalar(select(Commission.id).where(Commission.join_code == code)) is not None:
@@ -114,19 +112,6 @@ def open_commission(
             sector_id=sectors[r.sector_code].id if r.sector_code else None,
         )
         for r in scenario.role_briefs
-    )
-    session.add_all(
-        _copied(
-            Inject,
-            j,
-            # The scenario's trigger is a suggestion: nothing fires until the instructor arms it.
-            ("code", "title", "body", "trigger", "idle_minutes"),
-            cid,
-            working_group_id=groups[j.working_group_code].id if j.working_group_code else None,
-            target_delegation_id=delegations[j.delegation_code].id if j.delegation_code else None,
-            status="draft",
-        )
-        for j in scenario.injects
     )
     session.add(Participant(commission_id=commission.id, user_id=instructor.id, role="instructor"))
     session.flush()

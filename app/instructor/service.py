@@ -45,7 +45,7 @@ def open_from_scenario(session: Session, user: User, scenario_id: int, title: st
     scenario = scenarios.load_scenario(session, scenario_id)
     if scenario is None or not (scenario.is_builtin or scenario.owner_id == user.id):
         raise Invalid(_("Choose one of your scenarios or a built-in one."), field="scenario_id")
-    commission = commissions.open_commission(session, scenario, title, user)
+    commission = scenarios.open_commission(session, scenario, title, user)
     me = commissions.participant_for(session, commission.id, user)
     record(session, commission.id, "commission.opened", actor_id=me.id if me else None, title=title)
     return commission
