@@ -60,9 +60,7 @@ def ensure_demo(session: Session) -> tuple[Commission, list[DemoLogin]]:
     if commission is None:
         scenario = scenarios.find_scenario_by_slug(session, "cooling-off")
         assert scenario is not None
-        commission = commissions.open_commission(
-            session, scenario, DEMO_COMMISSION_TITLE, instructor
-        )
+        commission = scenarios.open_commission(session, scenario, DEMO_COMMISSION_TITLE, instructor)
         commissions.start_session(commission)
     users: dict[str, User] = {}
     for username, name, delegation_code, sector_code, *_rest in DEMO_DELEGATES:
@@ -189,7 +187,7 @@ def ensure_past_seminar(session: Session, instructor: User, users: dict[str, Use
         return past
     scenario = scenarios.find_scenario_by_slug(session, "cooling-off")
     assert scenario is not None
-    past = commissions.open_commission(session, scenario, PAST_SEMINAR_TITLE, instructor)
+    past = scenarios.open_commission(session, scenario, PAST_SEMINAR_TITLE, instructor)
     commissions.start_session(past)
     session.flush()
     _seat_demo_class(session, past, users, with_roles=False)

@@ -28,6 +28,7 @@ from app.caucus import api as caucus_api
 from app.caucus import fragments as caucus_fragments
 from app.caucus import routes as caucus_routes
 from app.commissions import fragments as commission_fragments
+from app.commissions import pages as commission_pages
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import get_engine, session_scope, unavailable
@@ -41,6 +42,7 @@ from app.injects import routes as inject_routes
 from app.injects import service as injects
 from app.instructor import api as instructor_api
 from app.instructor import fragments as instructor_fragments
+from app.instructor import pages as instructor_pages
 from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import registry as live_registry
@@ -271,6 +273,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
     install_live_fragments()
+    commission_pages.offer(console=instructor_pages.manage_page, news=injects.visible_injects)
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

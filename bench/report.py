@@ -112,7 +112,7 @@ def _seed(session: Session, instructor: User, n: int, m: int, rng: random.Random
     scenarios.ensure_builtin_scenarios(session)
     scenario = scenarios.find_scenario_by_slug(session, "cooling-off")
     assert scenario is not None
-    commission = commissions.open_commission(session, scenario, "Report bench", instructor)
+    commission = scenarios.open_commission(session, scenario, "Report bench", instructor)
     commissions.start_session(commission)
     cid = commission.id
     delegations = list(session.scalars(select(Delegation).where(Delegation.commission_id == cid)))

@@ -112,7 +112,6 @@ def seed(url: str, n: int) -> None:
     from sqlalchemy.orm import Session
 
     from app.accounts.models import User
-    from app.commissions import service as commissions
     from app.commissions.models import Delegation, Participant, WorkingGroup
     from app.db import get_engine
     from app.norms import search_index
@@ -138,7 +137,7 @@ def seed(url: str, n: int) -> None:
         session.flush()
         next_id = 1
         for c in range(-(-n // per_commission)):
-            commission = commissions.open_commission(session, scenario, f"Class {c + 1}", teacher)
+            commission = scenarios.open_commission(session, scenario, f"Class {c + 1}", teacher)
             commission.status = "concluded"
             commission.charter_visibility = "private" if c % 10 == 9 else "public"
             session.flush()

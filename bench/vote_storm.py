@@ -274,7 +274,7 @@ def _seed(session: Session, n: int) -> Electorate:
         password=PASSWORD,
         is_instructor=True,
     )
-    commission = commissions.open_commission(session, scenario, f"Vote storm, N={n}", instructor)
+    commission = scenarios.open_commission(session, scenario, f"Vote storm, N={n}", instructor)
     commissions.start_session(commission)
     delegations = {
         d.code: d

@@ -97,16 +97,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # it. The plain run fails on any other, and on an exception that no longer happens (delete its
 # line): the list only shrinks. `--strict` ignores it.
 LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("commissions", "injects"): "the overview lists published injects, and opening a commission "
-    "copies the scenario's injects; wants the overview page above the features it shows",
-    ("injects", "instructor"): "inject forms post from the instructor's console, and a refused "
-    "one redraws it; wants the console page to be offered to injects (a page registry)",
-    ("norms", "scenarios"): "comparing classes reads the scenario they share; wants the "
-    "comparison as a page above scenarios",
     ("proposals", "norms"): "the proposal page shows the norm it became",
     ("proposals", "voting"): "the proposal page draws the vote panel and its stage form opens a "
     "vote; wants voting to supply its panel and actions to the page",
-    ("scenarios", "instructor"): "a refused scenario upload redraws the instructor's home page",
 }
 
 

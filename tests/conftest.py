@@ -295,7 +295,7 @@ def cast(db: Session) -> Cast:
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
     instructor = make_user(db, "ines", instructor=True, name="Ines Instructor")
-    commission = commissions.open_commission(db, scenario, "Seminar A", instructor)
+    commission = scenarios.open_commission(db, scenario, "Seminar A", instructor)
     commissions.start_session(commission)
     db.flush()
     parts: dict[str, Any] = {

@@ -191,7 +191,7 @@ def _conclude(db: Session, cast: Cast, visibility: str) -> None:
 def _open(db: Session, cast: Cast, title: str) -> Commission:
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
-    return commissions.open_commission(db, scenario, title, cast.instructor)
+    return scenarios.open_commission(db, scenario, title, cast.instructor)
 
 
 def seed_world(db: Session, cast: Cast) -> World:

@@ -7,12 +7,12 @@ from fastapi.responses import Response
 
 from app.accounts.auth import CurrentUser
 from app.archive import service
+from app.commissions import rules as commission_rules
 from app.commissions import service as commissions
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.ids import Id
-from app.instructor import rules as instructor_rules
 
 router = APIRouter()
 
@@ -23,7 +23,7 @@ def download(session: SessionDep, user: CurrentUser, commission_id: Id) -> Respo
     included, students' private drafts not); to anybody but the commission's instructors it
     does not exist."""
     participant = commissions.participant_for(session, commission_id, user)
-    if participant is None or not instructor_rules.can_manage(commissions.viewer_of(participant)):
+    if participant is None or not commission_rules.can_manage(commissions.viewer_of(participant)):
         raise NotFound(_("There is no commission here."))
     archive = service.export_commission(session, commission_id, reader=participant)
     return Response(

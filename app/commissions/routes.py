@@ -12,13 +12,12 @@ from app.accounts import service as accounts
 from app.accounts.auth import OptionalUser, SignInRequired, remember_device, set_session_cookie
 from app.accounts.rules import normalize_username, password_problem, username_problem
 from app.accounts.waiting import client_address, retry_after, try_again_in
-from app.commissions import rules, service
+from app.commissions import pages, rules, service
 from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.forms import FormState
 from app.i18n import gettext as _
 from app.ids import Id
-from app.injects import service as injects
 from app.web import render
 
 router = APIRouter()
@@ -114,12 +113,7 @@ def overview(
         raise HTTPException(
             403, _("Only members of this commission can see it. Ask your instructor for the code.")
         )
-    news = injects.visible_injects(
-        session,
-        commission_id,
-        is_instructor=data.viewer.is_instructor,
-        delegation_id=data.viewer.delegation_id,
-    )
+    news = pages.news(session, commission_id, data.viewer)
     return render(
         request,
         "commissions/overview.html",

@@ -51,6 +51,11 @@ def can_view_commission(viewer: Viewer) -> bool:
     return viewer.is_member
 
 
+def can_manage(viewer: Viewer) -> bool:
+    """Only the commission's own instructors run it; a delegate gets a refusal."""
+    return viewer.is_instructor
+
+
 def can_view_roster(viewer: Viewer) -> bool:
     return viewer.is_member
 

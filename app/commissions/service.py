@@ -21,9 +21,10 @@ from app.commissions.models import (
     Sector,
     WorkingGroup,
 )
-from app.commissions.rules import NOBODY, Person, Viewer, names_people
+from app.commissions.rules import NOBODY, Person, Viewer, can_manage, names_people
 from app.db import Base, utcnow
-from app.injects.models import Inject
+from app.errors import NotAllowed, NotFound
+from app.i18n import gettext as _
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 JOIN_CODE_LENGTH = 8
@@ -59,8 +60,6 @@ class ScenarioParts(Protocol):
     def working_groups(self) -> Sequence[Any]: ...
     @property
     def role_briefs(self) -> Sequence[Any]: ...
-    @property
-    def injects(self) -> Sequence[Any]: ...
 
 
 def open_commission(
@@ -68,7 +67,8 @@ def open_commission(
 ) -> Commission:
     """A new commission with its own copy of the scenario, so later scenario edits do not touch it.
 
-    Needs the scenario loaded with all its parts (scenarios.service.load_scenario).
+    Needs the scenario loaded with all its parts (scenarios.service.load_scenario). The copy of
+    the scenario's injects is the injects feature's: scenarios.service.open_commission does both.
     """
     code = new_join_code()
     while session.scalar(select(Commission.id).where(Commission.join_code == code)) is not None:
@@ -113,19 +113,6 @@ def open_commission(
         )
         for r in scenario.role_briefs
     )
-    session.add_all(
-        _copied(
-            Inject,
-            j,
-            # The scenario's trigger is a suggestion: nothing fires until the instructor arms it.
-            ("code", "title", "body", "trigger", "idle_minutes"),
-            cid,
-            working_group_id=groups[j.working_group_code].id if j.working_group_code else None,
-            target_delegation_id=delegations[j.delegation_code].id if j.delegation_code else None,
-            status="draft",
-        )
-        for j in scenario.injects
-    )
     session.add(Participant(commission_id=commission.id, user_id=instructor.id, role="instructor"))
     session.flush()
     return commission
@@ -160,6 +147,20 @@ def participant_for(
     if with_delegation:
         statement = statement.options(joinedload(Participant.delegation))
     return session.scalar(statement)
+
+
+def managed_commission(
+    session: Session, commission_id: int, user: User
+) -> tuple[Commission, Participant]:
+    """The commission and the instructor's own seat in it; anyone else is refused."""
+    commission = session.get(Commission, commission_id)
+    if commission is None:
+        raise NotFound(_("There is no commission here."))
+    me = participant_for(session, commission_id, user)
+    if not can_manage(viewer_of(me)):
+        raise NotAllowed(_("Only the instructors of this commission can run it."))
+    assert me is not None
+    return commission, me
 
 
 def join_commission(session: Session, commission: Commission, user: User) -> Participant:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts.auth import ApiUser
 from app.accounts.models import User
 from app.commissions.models import Delegation, WorkingGroup
+from app.commissions.service import managed_commission
 from app.db import SessionDep, utcnow
 from app.errors import Invalid
 from app.i18n import gettext as _
@@ -19,7 +20,6 @@ from app.ids import Id
 from app.injects import schemas as s
 from app.injects import service as injects
 from app.injects.models import Inject
-from app.instructor.service import managed_commission
 
 router = APIRouter(prefix="/api/v1/commissions/{commission_id}/injects", tags=["injects"])
 

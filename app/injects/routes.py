@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session
 
 from app.accounts.auth import CurrentUser
 from app.commissions.models import Commission
+from app.commissions.pages import console_page
+from app.commissions.service import managed_commission
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, NotFound
-from app.forms import form_id, refused, whole_number
+from app.forms import Refusal, form_id, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
 from app.injects import rules
 from app.injects import service as injects
 from app.injects.models import Inject
-from app.instructor.pages import manage_page, redraw_manage_page
-from app.instructor.service import managed_commission
 from app.web import render
 
 router = APIRouter()
@@ -39,6 +39,20 @@ def _minutes(value: str) -> int | None:
 def _console(commission_id: int, inject_id: int | None = None) -> RedirectResponse:
     anchor = f"#inject-{inject_id}" if inject_id else "#injects"
     return RedirectResponse(f"/commissions/{commission_id}/manage{anchor}", status_code=303)
+
+
+def _redraw_console(
+    request: Request, session: Session, commission: Commission, refusal: Refusal, inject_id: int
+) -> Response:
+    """The console again after a refused action on one inject: its status, its message on top."""
+    return console_page(
+        request,
+        session,
+        commission,
+        refusal.status_code,
+        error=refusal.message,
+        error_inject=inject_id,
+    )
 
 
 @router.post("/commissions/{commission_id}/manage/injects")
@@ -68,7 +82,7 @@ def write_inject(
             injects.publish(session, inject, actor_id=me.id)
     except DomainError as error:
         refusal = refused(session, error)
-        return manage_page(
+        return console_page(
             request,
             session,
             commission,
@@ -122,7 +136,9 @@ def edit_page(
     commission, _me = managed_commission(session, commission_id, user)
     inject = injects.inject_in(session, commission.id, inject_id)
     if refusal := rules.refusal("edit", inject.status):
-        return manage_page(request, session, commission, 409, error=refusal, error_inject=inject.id)
+        return console_page(
+            request, session, commission, 409, error=refusal, error_inject=inject.id
+        )
     return _edit_page(request, session, commission, inject)
 
 
@@ -158,7 +174,7 @@ def edit_inject(
         refusal = refused(session, error, reraise=(NotFound,))
         inject = injects.inject_in(session, commission.id, inject_id)
         if refusal.field is None:  # it was published or cancelled meanwhile
-            return redraw_manage_page(request, session, commission, refusal, error_inject=inject_id)
+            return _redraw_console(request, session, commission, refusal, inject_id)
         typed = {
             "title": title,
             "body": body,
@@ -221,5 +237,5 @@ def inject_action(
             raise NotFound(_("Unknown action."))
     except DomainError as error:
         refusal = refused(session, error, reraise=(NotFound,))
-        return redraw_manage_page(request, session, commission, refusal, error_inject=inject_id)
+        return _redraw_console(request, session, commission, refusal, inject_id)
     return _console(commission_id, inject_id)

@@ -3,8 +3,10 @@ moment; disarmed, cancelled and restored. Every change goes in the activity log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -423,6 +425,41 @@ def board(session: Session, commission_id: int) -> InjectBoard:
         )
     )
     return InjectBoard(commission_id=commission_id, fired=fired, pending=pending)
+
+
+def copy_from_scenario(
+    session: Session, commission_id: int, scenario_injects: Iterable[Any]
+) -> None:
+    """The scenario's injects (app.scenarios.models.ScenarioInject) as the new commission's drafts,
+    aimed at its copies of their group and delegation. The scenario's trigger is a suggestion:
+    nothing fires until the instructor arms it."""
+    groups = dict(
+        session.execute(
+            select(WorkingGroup.code, WorkingGroup.id).where(
+                WorkingGroup.commission_id == commission_id
+            )
+        ).all()
+    )
+    delegations = dict(
+        session.execute(
+            select(Delegation.code, Delegation.id).where(Delegation.commission_id == commission_id)
+        ).all()
+    )
+    session.add_all(
+        Inject(
+            commission_id=commission_id,
+            code=j.code,
+            title=j.title,
+            body=j.body,
+            trigger=j.trigger,
+            idle_minutes=j.idle_minutes,
+            working_group_id=groups[j.working_group_code] if j.working_group_code else None,
+            target_delegation_id=delegations[j.delegation_code] if j.delegation_code else None,
+            status="draft",
+        )
+        for j in scenario_injects
+    )
+    session.flush()
 
 
 def visible_injects(

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.accounts.auth import ApiUser
+from app.commissions import service as commissions
 from app.db import SessionDep
 from app.errors import Invalid
 from app.i18n import gettext as _
@@ -47,7 +48,7 @@ def open_commission(session: SessionDep, user: ApiUser, body: s.CommissionIn) ->
 
 @router.post("/commissions/{commission_id}/start", status_code=204)
 def start(session: SessionDep, user: ApiUser, commission_id: Id) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     service.start_session(session, commission, me)
     return Response(status_code=204)
 
@@ -62,7 +63,7 @@ def enrol(
     session: SessionDep, user: ApiUser, commission_id: Id, body: s.RosterIn
 ) -> list[s.CredentialOut] | JSONResponse:
     """All or nothing: a file with any bad line imports no one and lists every problem."""
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     data = service.roster(session, commission.id)
     rows, problems = roster_files.parse_roster(
         body.csv.encode("utf-8"),
@@ -101,7 +102,7 @@ def _choice(data: Roster, body: s.SeatIn) -> SeatChoice:
 def seat(
     session: SessionDep, user: ApiUser, commission_id: Id, participant_id: Id, body: s.SeatIn
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     choice = _choice(service.roster(session, commission.id), body)
     seats.seat_participant(session, commission, me, participant_id, choice)
     return Response(status_code=204)
@@ -111,7 +112,7 @@ def seat(
 def auto_seat(
     session: SessionDep, user: ApiUser, commission_id: Id, body: s.AutoSeatIn
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     seats.auto_seat(
         session,
         commission,
@@ -126,7 +127,7 @@ def auto_seat(
 def change_rules(
     session: SessionDep, user: ApiUser, commission_id: Id, code: str, body: s.RulesIn
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     service.change_rules(session, commission, me, code.upper(), GroupRules(**body.model_dump()))
     return Response(status_code=204)
 
@@ -135,14 +136,14 @@ def change_rules(
 def add_partner(
     session: SessionDep, user: ApiUser, commission_id: Id, body: s.PartnerIn
 ) -> dict[str, str]:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     delegation = service.add_partner(session, commission, me, **body.model_dump())
     return {"code": delegation.code, "name": delegation.name, "status": delegation.status}
 
 
 @router.post("/commissions/{commission_id}/conclude", status_code=204)
 def conclude(session: SessionDep, user: ApiUser, commission_id: Id, body: s.ConcludeIn) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     conclusion.conclude(
         session,
         commission,
@@ -155,7 +156,7 @@ def conclude(session: SessionDep, user: ApiUser, commission_id: Id, body: s.Conc
 
 @router.get("/commissions/{commission_id}/participants")
 def participants(session: SessionDep, user: ApiUser, commission_id: Id) -> list[dict[str, object]]:
-    commission, _me = service.managed_commission(session, commission_id, user)
+    commission, _me = commissions.managed_commission(session, commission_id, user)
     data = service.roster(session, commission.id)
     groups = {g.id: g.code for g in data.groups}
     return [

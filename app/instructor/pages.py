@@ -1,7 +1,6 @@
-"""The instructor's two pages that other features draw again: the instructor home (with the
-scenarios to open a commission from) and the console of one commission. A feature whose
-form sits on one of these pages (a scenario upload, an inject) redraws it with its refusal
-from here, not from another feature's routes."""
+"""The instructor's two pages that forms draw again: the instructor home (with the scenarios
+to open a commission from, and the scenario upload) and the console of one commission. The
+injects' forms sit on the console too: app.main offers it to them (app.commissions.pages)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The instructor console: open a commission, show its code, enrol and seat the roster, rules.
+"""The instructor console: upload a scenario, open a commission from one, show its code, enrol
+and seat the roster, rules.
 
 The dashboard and the conclusion have their own packages, whose pages this router carries too;
 the console's inject forms are app.injects.routes'."""
@@ -26,11 +27,13 @@ from app.instructor.dashboard import routes as dashboard
 from app.instructor.pages import instructor_home_page, manage_page, redraw_manage_page
 from app.instructor.seats import SeatChoice
 from app.instructor.service import GroupRules
+from app.scenarios import service as scenarios
 from app.web import render
 
 router = APIRouter()
 
 UPLOAD_LIMIT = roster_files.MAX_BYTES
+SCENARIO_UPLOAD_LIMIT = 2_000_000
 
 
 @router.get("/instructor", name="instructor_home")
@@ -62,9 +65,40 @@ def open_commission(
     return RedirectResponse(f"/commissions/{commission.id}/manage", status_code=303)
 
 
+@router.post("/instructor/scenarios")
+def import_file(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    if not user.is_instructor:
+        raise NotAllowed(_("This page is for instructors."))
+    # Sync route (threadpool): parsing and storing a scenario never runs on the event loop.
+    data = file.file.read(SCENARIO_UPLOAD_LIMIT + 1) if file is not None else b""
+    problems: list[str] = []
+    if not data:
+        problems = [_("Choose a scenario file to upload.")]
+    elif len(data) > SCENARIO_UPLOAD_LIMIT:
+        problems = [_("The file is larger than 2 MB.")]
+    else:
+        try:
+            spec = scenarios.parse_scenario_file(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            problems = [_("The file is not UTF-8 text.")]
+        except scenarios.ScenarioFileError as error:
+            problems = error.problems
+    if problems:
+        return instructor_home_page(
+            request, session, user, status_code=400, import_problems=problems
+        )
+    scenario = scenarios.import_for(session, spec, user)
+    return RedirectResponse(f"/scenarios/{scenario.id}", status_code=303)
+
+
 @router.get("/commissions/{commission_id}/manage", name="manage_commission")
 def manage(request: Request, session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
-    commission, _me = service.managed_commission(session, commission_id, user)
+    commission, _me = commissions.managed_commission(session, commission_id, user)
     return manage_page(request, session, commission)
 
 
@@ -72,7 +106,7 @@ def manage(request: Request, session: SessionDep, user: CurrentUser, commission_
 def join_code(
     request: Request, session: SessionDep, user: CurrentUser, commission_id: Id
 ) -> Response:
-    commission, _me = service.managed_commission(session, commission_id, user)
+    commission, _me = commissions.managed_commission(session, commission_id, user)
     return render(
         request,
         "instructor/join_code.html",
@@ -86,7 +120,7 @@ def join_code(
 
 @router.post("/commissions/{commission_id}/manage/start")
 def start(request: Request, session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     try:
         service.start_session(session, commission, me)
     except DomainError as error:
@@ -108,7 +142,7 @@ def seat(
     co_chair_group_ids: Annotated[list[str] | None, Form()] = None,
     head: Annotated[bool, Form()] = False,
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     try:
         choice = SeatChoice(
             delegation_id=form_id(delegation_id, field="delegation_id"),
@@ -137,7 +171,7 @@ def auto_seat(
     reseat_all: Annotated[bool, Form()] = False,
     groups_per_student: Annotated[str, Form()] = "0",
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     per_student = whole_number(groups_per_student)
     per_student = -1 if per_student is None else per_student  # refused by auto_seat
     try:
@@ -164,7 +198,7 @@ def reset_password(
     participant_id: Id,
 ) -> Response:
     """A plain `def`: hashing the new password takes a while and must not hold the event loop."""
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     try:
         reset = enrolment.reset_password(session, commission, me, participant_id)
     except NotAllowed as error:
@@ -187,7 +221,7 @@ def _sign_in_url(request: Request) -> str:
 @router.get("/commissions/{commission_id}/manage/roster-example.csv", name="roster_example")
 def roster_example(session: SessionDep, user: CurrentUser, commission_id: Id) -> Response:
     """A small roster file to start from, with this commission's own delegations and sectors."""
-    commission, _me = service.managed_commission(session, commission_id, user)
+    commission, _me = commissions.managed_commission(session, commission_id, user)
     data = service.roster(session, commission.id)
     return Response(
         roster_files.example_roster(
@@ -208,7 +242,7 @@ def upload_roster(
 ) -> Response:
     # A plain `def`: FastAPI runs it in the threadpool, so the database work and the password
     # hashes of a whole class never hold up the event loop (the live streams, the sweeper).
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     data = file.file.read(UPLOAD_LIMIT + 1) if file is not None else b""
     return enrol_from_bytes(request, session, commission, me, data)
 
@@ -261,7 +295,7 @@ def change_rules(
     hide_running_tally: Annotated[bool, Form()] = False,
     chairs_move_stages: Annotated[bool, Form()] = False,
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     try:
         quorum = int(quorum_percent)
     except ValueError:
@@ -299,7 +333,7 @@ def add_partner(
     name: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "observer",
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     try:
         service.add_partner(session, commission, me, code=code, name=name, status=status)
     except DomainError as error:
@@ -326,7 +360,7 @@ def partner_status(
     delegation_id: Id,
     status: Annotated[str, Form()] = "",
 ) -> Response:
-    commission, me = service.managed_commission(session, commission_id, user)
+    commission, me = commissions.managed_commission(session, commission_id, user)
     try:
         service.set_partner_status(session, commission, me, delegation_id, status)
     except DomainError as error:

@@ -6,17 +6,11 @@ literal that Babel can extract.
 
 from __future__ import annotations
 
-from app.commissions.rules import Viewer
 from app.i18n import gettext as _
 
 
 def can_open_commissions(is_instructor_account: bool) -> bool:
     return is_instructor_account
-
-
-def can_manage(viewer: Viewer) -> bool:
-    """Only the commission's own instructors run it; a delegate gets a refusal."""
-    return viewer.is_instructor
 
 
 def rule_change_refusal(open_votes_in_group: int) -> str | None:

@@ -32,20 +32,6 @@ from app.scenarios import service as scenarios
 from app.voting.models import Vote
 
 
-def managed_commission(
-    session: Session, commission_id: int, user: User
-) -> tuple[Commission, Participant]:
-    """The commission and the instructor's own seat in it; anyone else is refused."""
-    commission = session.get(Commission, commission_id)
-    if commission is None:
-        raise NotFound(_("There is no commission here."))
-    me = commissions.participant_for(session, commission_id, user)
-    if not rules.can_manage(commissions.viewer_of(me)):
-        raise NotAllowed(_("Only the instructors of this commission can run it."))
-    assert me is not None
-    return commission, me
-
-
 def open_from_scenario(session: Session, user: User, scenario_id: int, title: str) -> Commission:
     if not rules.can_open_commissions(user.is_instructor):
         raise NotAllowed(_("Only instructors can open commissions."))
@@ -59,7 +45,7 @@ def open_from_scenario(session: Session, user: User, scenario_id: int, title: st
     scenario = scenarios.load_scenario(session, scenario_id)
     if scenario is None or not (scenario.is_builtin or scenario.owner_id == user.id):
         raise Invalid(_("Choose one of your scenarios or a built-in one."), field="scenario_id")
-    commission = commissions.open_commission(session, scenario, title, user)
+    commission = scenarios.open_commission(session, scenario, title, user)
     me = commissions.participant_for(session, commission.id, user)
     record(session, commission.id, "commission.opened", actor_id=me.id if me else None, title=title)
     return commission

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,7 @@ from app.errors import NotFound
 from app.forms import whole_number
 from app.i18n import gettext as _
 from app.ids import Id
-from app.norms import comparison, registry, rules, service
+from app.norms import registry, rules, service
 from app.web import is_htmx, render
 
 router = APIRouter()
@@ -107,22 +106,6 @@ def registry_page(
         block="results",
         headers={"HX-Push-Url": address},
     )
-
-
-@router.get("/scenarios/{scenario_id}/comparison", name="comparison")
-def comparison_page(
-    request: Request,
-    session: SessionDep,
-    user: OptionalUser,
-    scenario_id: Id,
-    c: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults per request
-) -> Response:
-    """Classes on one scenario side by side; only charters the viewer may read take part."""
-    wanted = [n for n in map(whole_number, c) if n is not None]
-    found = comparison.compare(session, user, scenario_id, wanted)
-    if found is None:
-        raise NotFound(_("There is nothing to compare here."))
-    return render(request, "norms/comparison.html", {"cmp": found, "margin": comparison.margin})
 
 
 @router.get("/norms/{commission_id}/{code}", name="norm")

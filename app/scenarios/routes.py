@@ -1,28 +1,27 @@
-"""Scenario pages for instructors: read, clone, export, import and edit."""
+"""Scenario pages: for instructors read, clone, export and edit (the upload of a scenario file is
+the instructor home's form, in app.instructor.routes); for anyone, what the classes that ran the
+scenario adopted, side by side (app.scenarios.comparison)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import CurrentUser
+from app.accounts.auth import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
-from app.forms import FormFields, refused
+from app.forms import FormFields, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
-from app.instructor.pages import instructor_home_page
-from app.scenarios import rules, service
+from app.scenarios import comparison, rules, service
 from app.scenarios.models import Scenario
 from app.web import render
 
 router = APIRouter()
-
-UPLOAD_LIMIT = 2_000_000
 
 
 def _readable(session: Session, scenario_id: int, user: User) -> Scenario:
@@ -89,37 +88,6 @@ def export(session: SessionDep, user: CurrentUser, scenario_id: Id) -> Response:
 def clone(session: SessionDep, user: CurrentUser, scenario_id: Id) -> Response:
     copy = service.clone_scenario(session, _readable(session, scenario_id, user), user)
     return RedirectResponse(f"/scenarios/{copy.id}", status_code=303)
-
-
-@router.post("/instructor/scenarios")
-def import_file(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    if not user.is_instructor:
-        raise NotAllowed(_("This page is for instructors."))
-    # Sync route (threadpool): parsing and storing a scenario never runs on the event loop.
-    data = file.file.read(UPLOAD_LIMIT + 1) if file is not None else b""
-    problems: list[str] = []
-    if not data:
-        problems = [_("Choose a scenario file to upload.")]
-    elif len(data) > UPLOAD_LIMIT:
-        problems = [_("The file is larger than 2 MB.")]
-    else:
-        try:
-            spec = service.parse_scenario_file(data.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            problems = [_("The file is not UTF-8 text.")]
-        except service.ScenarioFileError as error:
-            problems = error.problems
-    if problems:
-        return instructor_home_page(
-            request, session, user, status_code=400, import_problems=problems
-        )
-    scenario = service.import_for(session, spec, user)
-    return RedirectResponse(f"/scenarios/{scenario.id}", status_code=303)
 
 
 @router.post("/scenarios/{scenario_id}/file")
@@ -243,3 +211,19 @@ def edit_part(
             part_values={(part, item_id): form},
         )
     return RedirectResponse(f"/scenarios/{scenario.id}#{part}-{item_id}", status_code=303)
+
+
+@router.get("/scenarios/{scenario_id}/comparison", name="comparison")
+def comparison_page(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    scenario_id: Id,
+    c: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults per request
+) -> Response:
+    """Classes on one scenario side by side; only charters the viewer may read take part."""
+    wanted = [n for n in map(whole_number, c) if n is not None]
+    found = comparison.compare(session, user, scenario_id, wanted)
+    if found is None:
+        raise NotFound(_("There is nothing to compare here."))
+    return render(request, "norms/comparison.html", {"cmp": found, "margin": comparison.margin})

@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.commissions.models import GROUP_RULE_FIELDS
+from app.commissions import service as commissions
+from app.commissions.models import GROUP_RULE_FIELDS, Commission
 from app.errors import Invalid
 from app.i18n import gettext as _
+from app.injects import service as injects
 from app.scenarios.models import (
     Scenario,
     ScenarioDelegation,
@@ -171,6 +173,16 @@ def load_scenario(session: Session, scenario_id: int) -> Scenario | None:
             selectinload(Scenario.injects),
         )
     )
+
+
+def open_commission(
+    session: Session, scenario: Scenario, title: str, instructor: User
+) -> Commission:
+    """A new commission on its own copy of the scenario (commissions.service.open_commission),
+    the scenario's injects its drafts. Needs the scenario loaded with all its parts."""
+    commission = commissions.open_commission(session, scenario, title, instructor)
+    injects.copy_from_scenario(session, commission.id, scenario.injects)
+    return commission
 
 
 def find_scenario_by_slug(session: Session, slug: str) -> Scenario | None:

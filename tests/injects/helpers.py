@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.injects.models import Inject
 from app.live.registry import StreamViewer
@@ -50,6 +49,6 @@ def other_commission(db: Session) -> Commission:
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
     owner = make_user(db, "olga", instructor=True, name="Olga Other")
-    commission = commissions.open_commission(db, scenario, "Seminar B", owner)
+    commission = scenarios.open_commission(db, scenario, "Seminar B", owner)
     db.flush()
     return commission

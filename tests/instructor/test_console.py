@@ -143,11 +143,10 @@ def test_seating_refuses_another_commissions_ids(
     client: TestClient, db: Session, cast: Cast
 ) -> None:
     scenario = db.scalar(select(Scenario).where(Scenario.slug == "cooling-off"))
-    from app.commissions import service as commissions
     from app.scenarios import service as scenarios
 
     assert scenario is not None
-    other = commissions.open_commission(
+    other = scenarios.open_commission(
         db,
         scenarios.load_scenario(db, scenario.id),  # type: ignore[arg-type]
         "B",

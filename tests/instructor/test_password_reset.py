@@ -143,7 +143,7 @@ def test_an_instructor_of_another_commission_cannot_reset_this_ones_students(
     other_prof = make_user(db, "olga", instructor=True, name="Olga Other")
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
-    theirs = commissions.open_commission(db, scenario, "Seminar B", other_prof)
+    theirs = scenarios.open_commission(db, scenario, "Seminar B", other_prof)
     db.flush()
     sign_in(client, "olga")
     ursula = cast.participants["ursula"].id
@@ -171,7 +171,7 @@ def test_an_instructor_account_is_never_reset_from_a_console(
     assistant = make_user(db, "tam", name="Tam Assistant")
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
-    elsewhere = commissions.open_commission(db, scenario, "Seminar C", cast.instructor)
+    elsewhere = scenarios.open_commission(db, scenario, "Seminar C", cast.instructor)
     db.add(Participant(commission_id=elsewhere.id, user_id=assistant.id, role="instructor"))
     assisting = commissions.join_commission(db, cast.commission, assistant)
     me = db.scalar(

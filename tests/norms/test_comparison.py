@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.norms.comparison import align, margin, similarity, words_of
 from app.norms.models import Norm
+from app.scenarios.comparison import align, margin, similarity, words_of
 from tests.conftest import Cast, QueryCounter, sign_in
 from tests.norms.test_registry import add_norm, another_commission
 

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant, WorkingGroup
 from app.norms import registry
 from app.norms.models import Norm
@@ -69,7 +68,7 @@ def add_norm(
 def another_commission(db: Session, cast: Cast, title: str, visibility: str) -> Commission:
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
-    commission = commissions.open_commission(db, scenario, title, cast.instructor)
+    commission = scenarios.open_commission(db, scenario, title, cast.instructor)
     commission.charter_visibility = visibility
     db.flush()
     return commission

@@ -428,7 +428,7 @@ def test_participants_of_another_commission_cannot_be_invited(
     proposal = to_stage(db, cast, "draft")
     scenario = scenarios.find_scenario_by_slug(db, "cooling-off")
     assert scenario is not None
-    other = commissions.open_commission(db, scenario, "Seminar B", cast.instructor)
+    other = scenarios.open_commission(db, scenario, "Seminar B", cast.instructor)
     outsider = commissions.join_commission(db, other, cast.stranger)
     outsider.delegation_id = db.scalar(
         select(Participant.delegation_id).where(Participant.id == cast.participants["pei"].id)

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.commissions import service as commissions
 from app.config import get_settings
 from app.db import utcnow
-from app.instructor import service as instructor
 from app.instructor.conclusion import service as conclusion
 from app.live.broker import LiveEvent
 from app.live.registry import StreamViewer, render_for
@@ -178,7 +178,7 @@ def test_the_deadline_sweep_counts_sealed_ballots_and_skips_a_vote_it_cannot_ope
 def test_concluding_the_commission_counts_its_open_secret_votes(db: Session, cast: Cast) -> None:
     proposal, vote = secret_vote(db, cast)
     three_ballots(db, cast, proposal, vote)
-    me = instructor.managed_commission(db, cast.commission.id, cast.instructor)[1]
+    me = commissions.managed_commission(db, cast.commission.id, cast.instructor)[1]
     conclusion.conclude(db, cast.commission, me, visibility="class")
     db.refresh(vote)
     assert vote.closed_at is not None

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.auth import CurrentUser
 from app.commissions.models import Commission
+from app.commissions.service import managed_commission
 from app.db import SessionDep
 from app.errors import DomainError
 from app.forms import refused
 from app.ids import Id
 from app.instructor.conclusion import service
-from app.instructor.service import managed_commission
 from app.web import render
 
 router = APIRouter()

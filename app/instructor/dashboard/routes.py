@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts.auth import CurrentUser
+from app.commissions.service import managed_commission
 from app.db import SessionDep
 from app.ids import Id
 from app.injects import service as injects
 from app.instructor.dashboard import service
-from app.instructor.service import managed_commission
 from app.web import render
 
 router = APIRouter()

@@ -1,0 +1,72 @@
+"""What features above core lend to a commission's pages, offered where the app starts
+(app.main.create_app), never as a side effect of an import:
+
+- the console, drawn by the instructor feature: it holds the injects' forms, so a refused
+  inject draws it again with its message, without injects importing instructor;
+- the news feed of the overview, the published injects this viewer may see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app.commissions.models import Commission
+from app.commissions.rules import Viewer
+
+
+class CommissionPage(Protocol):
+    def __call__(
+        self,
+        request: Request,
+        session: Session,
+        commission: Commission,
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Response: ...
+
+
+class NewsFeed(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        commission_id: int,
+        *,
+        is_instructor: bool,
+        delegation_id: int | None,
+    ) -> Sequence[Any]: ...
+
+
+_offered: dict[str, Any] = {}
+
+
+def offer(*, console: CommissionPage, news: NewsFeed) -> None:
+    _offered.update(console=console, news=news)
+
+
+def _lent(name: str) -> Any:
+    if name not in _offered:
+        raise LookupError(f"No {name} is offered: app.main.create_app offers it.")
+    return _offered[name]
+
+
+def console_page(
+    request: Request, session: Session, commission: Commission, status_code: int = 200, **extra: Any
+) -> Response:
+    """The instructor's console of the commission, with `extra` over its context."""
+    page: CommissionPage = _lent("console")
+    return page(request, session, commission, status_code, **extra)
+
+
+def news(session: Session, commission_id: int, viewer: Viewer) -> Sequence[Any]:
+    """What the overview's news feed lists for this viewer (injects.service.visible_injects)."""
+    feed: NewsFeed = _lent("news")
+    return feed(
+        session,
+        commission_id,
+        is_instructor=viewer.is_instructor,
+        delegation_id=viewer.delegation_id,
+    )
