@@ -40,6 +40,7 @@ from app.injects import api as inject_api
 from app.injects import fragments as inject_fragments
 from app.injects import routes as inject_routes
 from app.injects import service as injects
+from app.injects import views as inject_views
 from app.instructor import api as instructor_api
 from app.instructor import fragments as instructor_fragments
 from app.instructor import pages as instructor_pages
@@ -273,7 +274,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
     install_live_fragments()
-    commission_pages.offer(console=instructor_pages.manage_page, news=injects.visible_injects)
+    commission_pages.offer(console=instructor_pages.manage_page, news=inject_views.visible_injects)
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

@@ -62,7 +62,7 @@ def console_page(
 
 
 def news(session: Session, commission_id: int, viewer: Viewer) -> Sequence[Any]:
-    """What the overview's news feed lists for this viewer (injects.service.visible_injects)."""
+    """What the overview's news feed lists for this viewer (injects.views.visible_injects)."""
     feed: NewsFeed = _lent("news")
     return feed(
         session,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.injects import service as injects
+from app.injects import views as inject_views
 from app.instructor.dashboard import service as instructor
 from app.live.registry import Fragments, Message, Push
 from app.proposals.models import Proposal
@@ -46,7 +47,7 @@ def inject_board(push: Push) -> list[Message]:
     """The dashboard's list of injects."""
     if push.viewer.role != "instructor":
         return []
-    board = injects.board(push.session, push.commission_id)
+    board = inject_views.board(push.session, push.commission_id)
     html = push.block("instructor/dashboard.html", "inject_board", inject_board=board)
     return [(sse_event("dashboard", "injects"), html)]
 

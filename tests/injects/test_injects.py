@@ -14,6 +14,7 @@ from app.activity.models import Activity
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.injects import service as injects
+from app.injects import views as inject_views
 from app.injects.models import Inject
 from app.live import events as live
 from app.live.broker import InMemoryBroker, LiveEvent
@@ -313,10 +314,10 @@ def test_an_inject_for_one_delegation_reaches_only_it(db: Session, cast: Cast) -
     assert render_for(db, viewer(db, cast, "pei"), [event]) == []
     banner = dict(render_for(db, viewer(db, cast, "ursula"), [event]))["inject"]
     assert memo.title.replace("'", "&#39;") in banner
-    us_news = injects.visible_injects(
+    us_news = inject_views.visible_injects(
         db, cast.commission.id, is_instructor=False, delegation_id=cast.delegations["US"].id
     )
-    prc_news = injects.visible_injects(
+    prc_news = inject_views.visible_injects(
         db, cast.commission.id, is_instructor=False, delegation_id=cast.delegations["PRC"].id
     )
     assert memo in us_news
@@ -336,7 +337,7 @@ def test_the_board_lists_fired_and_waiting_injects(db: Session, cast: Cast) -> N
         db, cid, port.id, trigger="on_vote_opened", group_id=None, idle_minutes=None, actor_id=me
     )
     injects.cancel(db, cid, talk.id, me)
-    board = injects.board(db, cid)
+    board = inject_views.board(db, cid)
     assert [line.inject for line in board.fired] == [india]
     pending = [line.inject for line in board.pending]
     assert pending[:2] == [quantum, port], "what goes out by itself comes first"

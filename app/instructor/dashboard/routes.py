@@ -9,7 +9,7 @@ from app.accounts.auth import CurrentUser
 from app.commissions.service import managed_commission
 from app.db import SessionDep
 from app.ids import Id
-from app.injects import service as injects
+from app.injects import views as inject_views
 from app.instructor.dashboard import service
 from app.web import render
 
@@ -27,6 +27,6 @@ def dashboard(
         {
             "commission": commission,
             "boards": service.dashboard(session, commission.id),
-            "inject_board": injects.board(session, commission.id),
+            "inject_board": inject_views.board(session, commission.id),
         },
     )
