@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import apidocs
+from app import apidocs, page_parts
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
 from app.activity.kinds import label as activity_label
@@ -47,6 +47,7 @@ from app.live import registry as live_registry
 from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.models import install_model_events
+from app.norms import parts as norm_parts
 from app.norms import routes as norm_routes
 from app.notices import routes as notice_routes
 from app.proposals import api as proposal_api
@@ -55,6 +56,7 @@ from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
 from app.voting import api as voting_api
+from app.voting import panel as voting_parts
 from app.voting import routes as voting_routes
 from app.voting import scrub
 from app.voting import service as voting
@@ -97,6 +99,20 @@ LIVE_FRAGMENTS = (
     commission_fragments.FRAGMENTS,
     instructor_fragments.FRAGMENTS,
 )
+
+
+# Who supplies which part of another feature's page (app.page_parts): voting's vote panel and
+# vote actions, norms' adopted norm, on the proposal page.
+PAGE_PARTS = (voting_parts.PARTS, norm_parts.PARTS)
+
+
+def install_page_parts() -> None:
+    """Let pages ask the features above them for their parts (PAGE_PARTS).
+
+    Called by `create_app` and by tests that draw pages without an app, like
+    `install_live_fragments`; importing a feature's `parts.py` never registers it.
+    """
+    page_parts.install(PAGE_PARTS)
 
 
 def install_live_fragments() -> None:
@@ -271,6 +287,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
     install_live_fragments()
+    install_page_parts()
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

@@ -41,6 +41,7 @@ CORE: tuple[str, ...] = (
     "db",
     "gate",
     "forms",
+    "page_parts",
     "web",
     "edge",
     "live.events",
@@ -69,7 +70,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "csv_cells", "errors", "ids"),
     ("i18n", "markdown", "textdiff"),
     ("db",),
-    ("gate", "forms"),
+    ("gate", "forms", "page_parts"),
     ("web",),
     ("edge",),
     ("live.broker",),
@@ -103,9 +104,6 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
     "one redraws it; wants the console page to be offered to injects (a page registry)",
     ("norms", "scenarios"): "comparing classes reads the scenario they share; wants the "
     "comparison as a page above scenarios",
-    ("proposals", "norms"): "the proposal page shows the norm it became",
-    ("proposals", "voting"): "the proposal page draws the vote panel and its stage form opens a "
-    "vote; wants voting to supply its panel and actions to the page",
     ("scenarios", "instructor"): "a refused scenario upload redraws the instructor's home page",
 }
 
