@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import apidocs
+from app import apidocs, page_parts
 from app.accounts import routes as account_routes
 from app.accounts.auth import SignInRequired, current_user, identify_for_error_page
 from app.activity.kinds import label as activity_label
@@ -28,7 +28,6 @@ from app.caucus import api as caucus_api
 from app.caucus import fragments as caucus_fragments
 from app.caucus import routes as caucus_routes
 from app.commissions import fragments as commission_fragments
-from app.commissions import pages as commission_pages
 from app.commissions import routes as commission_routes
 from app.config import ROOT_DIR, get_settings
 from app.db import get_engine, session_scope, unavailable
@@ -38,18 +37,19 @@ from app.gate import RequestGate
 from app.i18n import gettext as _
 from app.injects import api as inject_api
 from app.injects import fragments as inject_fragments
+from app.injects import parts as inject_parts
 from app.injects import routes as inject_routes
 from app.injects import service as injects
-from app.injects import views as inject_views
 from app.instructor import api as instructor_api
 from app.instructor import fragments as instructor_fragments
-from app.instructor import pages as instructor_pages
+from app.instructor import parts as instructor_parts
 from app.instructor import routes as instructor_routes
 from app.live import events as live_events
 from app.live import registry as live_registry
 from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.models import install_model_events
+from app.norms import parts as norm_parts
 from app.norms import routes as norm_routes
 from app.notices import routes as notice_routes
 from app.proposals import api as proposal_api
@@ -58,6 +58,7 @@ from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
 from app.voting import api as voting_api
+from app.voting import panel as voting_parts
 from app.voting import routes as voting_routes
 from app.voting import scrub
 from app.voting import service as voting
@@ -100,6 +101,21 @@ LIVE_FRAGMENTS = (
     commission_fragments.FRAGMENTS,
     instructor_fragments.FRAGMENTS,
 )
+
+
+# Who supplies which part of another feature's page (app.page_parts): voting's vote panel and
+# vote actions, norms' adopted norm, on the proposal page; the instructor's console, which the
+# injects' forms redraw; the injects in the overview's news feed.
+PAGE_PARTS = (voting_parts.PARTS, norm_parts.PARTS, instructor_parts.PARTS, inject_parts.PARTS)
+
+
+def install_page_parts() -> None:
+    """Let pages ask the features above them for their parts (PAGE_PARTS).
+
+    Called by `create_app` and by tests that draw pages without an app, like
+    `install_live_fragments`; importing a feature's `parts.py` never registers it.
+    """
+    page_parts.install(PAGE_PARTS)
 
 
 def install_live_fragments() -> None:
@@ -274,7 +290,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
     install_live_fragments()
-    commission_pages.offer(console=instructor_pages.manage_page, news=inject_views.visible_injects)
+    install_page_parts()
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

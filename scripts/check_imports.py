@@ -41,6 +41,7 @@ CORE: tuple[str, ...] = (
     "db",
     "gate",
     "forms",
+    "page_parts",
     "web",
     "edge",
     "live.events",
@@ -69,7 +70,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "csv_cells", "errors", "ids"),
     ("i18n", "markdown", "textdiff"),
     ("db",),
-    ("gate", "forms"),
+    ("gate", "forms", "page_parts"),
     ("web",),
     ("edge",),
     ("live.broker",),
@@ -96,11 +97,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # The imports against the layer order that remain, each with why it is there and what removes
 # it. The plain run fails on any other, and on an exception that no longer happens (delete its
 # line): the list only shrinks. `--strict` ignores it.
-LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("proposals", "norms"): "the proposal page shows the norm it became",
-    ("proposals", "voting"): "the proposal page draws the vote panel and its stage form opens a "
-    "vote; wants voting to supply its panel and actions to the page",
-}
+LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""What features above core lend to a commission's pages, offered where the app starts
-(app.main.create_app), never as a side effect of an import:
+"""What features above core lend to a commission's pages, as parts of app.page_parts (installed
+where the app starts, app.main.PAGE_PARTS), typed here for their callers:
 
 - the console, drawn by the instructor feature: it holds the injects' forms, so a refused
   inject draws it again with its message, without injects importing instructor;
@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app import page_parts
 from app.commissions.models import Commission
 from app.commissions.rules import Viewer
 
@@ -40,30 +41,17 @@ class NewsFeed(Protocol):
     ) -> Sequence[Any]: ...
 
 
-_offered: dict[str, Any] = {}
-
-
-def offer(*, console: CommissionPage, news: NewsFeed) -> None:
-    _offered.update(console=console, news=news)
-
-
-def _lent(name: str) -> Any:
-    if name not in _offered:
-        raise LookupError(f"No {name} is offered: app.main.create_app offers it.")
-    return _offered[name]
-
-
 def console_page(
     request: Request, session: Session, commission: Commission, status_code: int = 200, **extra: Any
 ) -> Response:
     """The instructor's console of the commission, with `extra` over its context."""
-    page: CommissionPage = _lent("console")
+    page: CommissionPage = page_parts.required("commission.console")
     return page(request, session, commission, status_code, **extra)
 
 
 def news(session: Session, commission_id: int, viewer: Viewer) -> Sequence[Any]:
     """What the overview's news feed lists for this viewer (injects.views.visible_injects)."""
-    feed: NewsFeed = _lent("news")
+    feed: NewsFeed = page_parts.required("commission.news")
     return feed(
         session,
         commission_id,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from app import page_parts
 from app.accounts.auth import ApiUser
 from app.commissions import service as commissions
 from app.commissions.models import Participant, WorkingGroup
@@ -22,7 +23,6 @@ from app.proposals.acting import acting_for_update, acting_on
 from app.proposals.answers import proposal_detail
 from app.proposals.models import Amendment, Proposal, ProposalAuthor, Revision
 from app.textdiff import word_diff
-from app.voting import service as voting
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 
@@ -152,7 +152,7 @@ def move_stage(
         deadline = (
             utcnow() + timedelta(minutes=body.deadline_minutes) if body.deadline_minutes else None
         )
-        voting.open_vote(session, acting, deadline)
+        page_parts.act("proposal.open_vote", session, acting, deadline)
     else:
         proposals.move_stage(session, acting, body.action)
     return proposal_detail(session, user, proposal_id)
@@ -257,7 +257,7 @@ def put_amendment_to_vote(
     session: SessionDep, user: ApiUser, proposal_id: Id, amendment_id: Id
 ) -> s.ProposalOut:
     acting = acting_for_update(session, proposal_id, user)
-    voting.put_amendment_to_vote(session, acting, amendment_id)
+    page_parts.act("proposal.amendment_vote", session, acting, amendment_id)
     return proposal_detail(session, user, proposal_id)
 
 

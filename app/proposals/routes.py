@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from app import page_parts
 from app.accounts.auth import CurrentUser
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, Invalid, NotAllowed, NotFound
@@ -26,7 +27,6 @@ from app.proposals.acting import Acting, acting_on
 from app.proposals.models import Revision
 from app.proposals.pages import act, show_proposal
 from app.textdiff import change_counts, word_diff
-from app.voting import service as voting
 from app.web import render
 
 router = APIRouter()
@@ -213,7 +213,7 @@ def move_stage(
 ) -> Response:
     def step(acting: Acting) -> None:
         if action == "open_vote":
-            voting.open_vote(session, acting, _deadline(deadline_minutes))
+            page_parts.act("proposal.open_vote", session, acting, _deadline(deadline_minutes))
         else:
             proposals.move_stage(session, acting, action)
 
@@ -298,7 +298,7 @@ def decide_amendment(
 ) -> Response:
     decisions: dict[str, Callable[[Acting], object]] = {
         "accept": lambda a: amendments.accept_amendment(session, a, amendment_id),
-        "vote": lambda a: voting.put_amendment_to_vote(session, a, amendment_id),
+        "vote": lambda a: page_parts.act("proposal.amendment_vote", session, a, amendment_id),
         "withdraw": lambda a: amendments.withdraw_amendment(session, a, amendment_id),
     }
     if decision not in decisions:

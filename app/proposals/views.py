@@ -1,4 +1,8 @@
-"""What the proposal and working-group pages show, loaded in a fixed number of queries."""
+"""What the proposal and working-group pages show, loaded in a fixed number of queries.
+
+The vote panel, the amendments' votes and the adopted norm are voting's and norms' parts of the
+page (app.voting.panel, app.norms.parts), asked for through `app.page_parts`.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from app import page_parts
 from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Delegation, Participant, WorkingGroup
 from app.errors import NotFound
 from app.i18n import gettext as _
-from app.norms.models import Norm
 from app.proposals import rules
 from app.proposals import service as proposals
 from app.proposals.acting import Acting, acting_on, seat_of
 from app.proposals.models import Amendment, Argument, Proposal, ProposalAuthor, Revision
 from app.textdiff import Segment, word_diff
-from app.voting import rules as voting_rules
-from app.voting import tally
-from app.voting.models import Vote
-from app.voting.tally import Standing
 
 
 @dataclass
@@ -38,22 +38,13 @@ class AmendmentView:
     amendment: Amendment
     author: Participant | None
     diff: list[Segment]
-    vote: Vote | None
+    vote: Any  # voting's Vote, or None (the part "proposal.amendment_votes")
 
 
 @dataclass
 class BalanceRow:
     delegation: Delegation
     counts: dict[str, int]
-
-
-@dataclass
-class VotePanel:
-    standing: Standing
-    can_vote: bool
-    has_voted: bool
-    my_choice: str | None
-    is_amendment: bool
 
 
 @dataclass
@@ -66,10 +57,10 @@ class ProposalPage:
     argument_count: int
     balance: list[BalanceRow]
     amendments: list[AmendmentView]
-    vote_panel: VotePanel | None
+    vote_panel: Any  # voting's VotePanel, or None (the part "proposal.vote_panel")
     shortfall: list[str]
     sponsor_candidates: list[Participant]
-    norm: Norm | None = None
+    norm: Any = None  # norms' Norm an adopted proposal became (the part "proposal.norm")
 
     @property
     def proposal(self) -> Proposal:
@@ -121,23 +112,6 @@ def people_in(session: Session, ids: set[int]) -> dict[int, Participant]:
         )
     ).all()
     return {p.id: p for p in rows}
-
-
-def vote_panel(session: Session, acting: Acting) -> VotePanel | None:
-    vote = tally.current_vote(session, acting.proposal)
-    if vote is None or (vote.round != acting.proposal.round and vote.closed_at is None):
-        return None
-    standing = tally.standing(session, vote, acting.proposal.commission_id, acting.group.id)
-    has_voted = tally.has_voted(session, vote, acting.participant.id)
-    return VotePanel(
-        standing=standing,
-        can_vote=vote.closed_at is None and voting_rules.can_vote(acting.seat, vote.ballot_unit),
-        has_voted=has_voted,
-        my_choice=tally.my_roll_call_choice(session, vote, acting.participant.id)
-        if has_voted
-        else None,
-        is_amendment=vote.amendment_id is not None,
-    )
 
 
 def argument_tree(
@@ -194,12 +168,9 @@ def amendment_views(
             )
         )
     }
-    votes = {
-        v.amendment_id: v
-        for v in session.scalars(
-            select(Vote).where(Vote.amendment_id.in_([a.id for a in amendments]))
-        )
-    }
+    votes = page_parts.build(
+        "proposal.amendment_votes", session, [a.id for a in amendments], default={}
+    )
     authors = {a.author_id for a in amendments if a.author_id}
     people.update(people_in(session, authors - set(people)))
     return [
@@ -252,10 +223,10 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
         argument_count=len(flat),
         balance=stance_balance(session, proposal.commission_id, flat, people),
         amendments=amendment_views(session, acting, people),
-        vote_panel=vote_panel(session, acting),
+        vote_panel=page_parts.build("proposal.vote_panel", session, acting),
         shortfall=proposals.sponsorship_shortfall(session, acting) if editable else [],
         sponsor_candidates=candidates,
-        norm=session.scalar(select(Norm).where(Norm.proposal_id == proposal.id))
+        norm=page_parts.build("proposal.norm", session, proposal.id)
         if proposal.stage == "adopted"
         else None,
     )

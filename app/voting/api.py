@@ -11,11 +11,11 @@ from app.accounts.auth import ApiUser
 from app.db import SessionDep
 from app.ids import Id
 from app.proposals import schemas as ps
-from app.proposals import views
 from app.proposals.acting import acting_for_update, acting_on
-from app.proposals.answers import proposal_detail, vote_out
+from app.proposals.answers import proposal_detail
 from app.voting import schemas as s
 from app.voting import service as voting
+from app.voting.panel import vote_out, vote_panel
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["proposals"])
 @router.get("/proposals/{proposal_id}/vote")
 def current_vote(session: SessionDep, user: ApiUser, proposal_id: Id) -> ps.VoteOut | None:
     acting = acting_on(session, proposal_id, user)
-    return vote_out(views.vote_panel(session, acting))
+    return vote_out(vote_panel(session, acting))
 
 
 @router.post("/proposals/{proposal_id}/votes/{vote_id}/ballots", status_code=201)
