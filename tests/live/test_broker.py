@@ -445,8 +445,10 @@ def test_postgres_listener_stops_even_when_a_cancel_is_swallowed(
     first cancellation it meets, the way that race does."""
     original = psycopg.AsyncConnection.notifies
     swallowed: list[bool] = []
+    waiting = asyncio.Event()
 
     async def swallowing_notifies(self: Any, **kwargs: Any) -> Any:
+        waiting.set()
         try:
             async for notify in original(self, **kwargs):
                 yield notify
@@ -459,9 +461,13 @@ def test_postgres_listener_stops_even_when_a_cancel_is_swallowed(
     monkeypatch.setattr(psycopg.AsyncConnection, "notifies", swallowing_notifies)
 
     async def scenario() -> None:
-        broker = PostgresBroker(pg_url, channel=channel, health_check_interval=0.05)
+        # Health pings far apart, so that the stop lands while the listener waits for
+        # notifications (where the race swallows it), not between two waits: a fixed pause
+        # before stopping was not always enough on a loaded machine.
+        broker = PostgresBroker(pg_url, channel=channel, health_check_interval=30)
         await running(broker)
-        await asyncio.sleep(0.2)
+        await asyncio.wait_for(waiting.wait(), 5)
+        await asyncio.sleep(0.05)
         await asyncio.wait_for(broker.stop(), 5)
         assert swallowed, "the first cancellation was not swallowed: the test proves nothing"
         assert not broker.listening
