@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import page_parts
 from app.commissions.models import Commission
 from app.commissions.rules import Viewer
+from app.forms import Refusal
 
 
 class CommissionPage(Protocol):
@@ -47,6 +48,15 @@ def console_page(
     """The instructor's console of the commission, with `extra` over its context."""
     page: CommissionPage = page_parts.required("commission.console")
     return page(request, session, commission, status_code, **extra)
+
+
+def redraw_console(
+    request: Request, session: Session, commission: Commission, refusal: Refusal, **extra: Any
+) -> Response:
+    """The console again after a refused form: the refusal's status, its message at the top."""
+    return console_page(
+        request, session, commission, refusal.status_code, error=refusal.message, **extra
+    )
 
 
 def news(session: Session, commission_id: int, viewer: Viewer) -> Sequence[Any]:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from app.accounts.auth import CurrentUser
 from app.commissions.models import Commission
-from app.commissions.pages import console_page
+from app.commissions.pages import console_page, redraw_console
 from app.commissions.service import managed_commission
 from app.db import SessionDep, utcnow
 from app.errors import DomainError, NotFound
-from app.forms import Refusal, form_id, refused, whole_number
+from app.forms import form_id, refused, whole_number
 from app.i18n import gettext as _
 from app.ids import Id
 from app.injects import rules
@@ -39,20 +39,6 @@ def _minutes(value: str) -> int | None:
 def _console(commission_id: int, inject_id: int | None = None) -> RedirectResponse:
     anchor = f"#inject-{inject_id}" if inject_id else "#injects"
     return RedirectResponse(f"/commissions/{commission_id}/manage{anchor}", status_code=303)
-
-
-def _redraw_console(
-    request: Request, session: Session, commission: Commission, refusal: Refusal, inject_id: int
-) -> Response:
-    """The console again after a refused action on one inject: its status, its message on top."""
-    return console_page(
-        request,
-        session,
-        commission,
-        refusal.status_code,
-        error=refusal.message,
-        error_inject=inject_id,
-    )
 
 
 @router.post("/commissions/{commission_id}/manage/injects")
@@ -174,7 +160,7 @@ def edit_inject(
         refusal = refused(session, error, reraise=(NotFound,))
         inject = injects.inject_in(session, commission.id, inject_id)
         if refusal.field is None:  # it was published or cancelled meanwhile
-            return _redraw_console(request, session, commission, refusal, inject_id)
+            return redraw_console(request, session, commission, refusal, error_inject=inject_id)
         typed = {
             "title": title,
             "body": body,
@@ -237,5 +223,5 @@ def inject_action(
             raise NotFound(_("Unknown action."))
     except DomainError as error:
         refusal = refused(session, error, reraise=(NotFound,))
-        return _redraw_console(request, session, commission, refusal, inject_id)
+        return redraw_console(request, session, commission, refusal, error_inject=inject_id)
     return _console(commission_id, inject_id)

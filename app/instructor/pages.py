@@ -15,7 +15,6 @@ from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
 from app.errors import NotAllowed
-from app.forms import Refusal
 from app.i18n import gettext as _
 from app.injects.console import console_section
 from app.instructor import roster as roster_files
@@ -96,13 +95,4 @@ def manage_page(
         _manage_context(session, commission, **extra),
         status_code=status_code,
         page_url=f"/commissions/{commission.id}/manage",
-    )
-
-
-def redraw_manage_page(
-    request: Request, session: Session, commission: Commission, refusal: Refusal, **extra: Any
-) -> Response:
-    """The console again after a refused form: the refusal's status, its message at the top."""
-    return manage_page(
-        request, session, commission, refusal.status_code, error=refusal.message, **extra
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.auth import CurrentUser
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Participant
+from app.commissions.pages import redraw_console
 from app.db import SessionDep
 from app.errors import DomainError, NotAllowed
 from app.forms import form_id, form_ids, refused, whole_number
@@ -24,7 +25,7 @@ from app.instructor import enrolment, seats, service
 from app.instructor import roster as roster_files
 from app.instructor.conclusion import routes as conclusion
 from app.instructor.dashboard import routes as dashboard
-from app.instructor.pages import instructor_home_page, manage_page, redraw_manage_page
+from app.instructor.pages import instructor_home_page, manage_page
 from app.instructor.seats import SeatChoice
 from app.instructor.service import GroupRules
 from app.scenarios import service as scenarios
@@ -124,7 +125,7 @@ def start(request: Request, session: SessionDep, user: CurrentUser, commission_i
     try:
         service.start_session(session, commission, me)
     except DomainError as error:
-        return redraw_manage_page(request, session, commission, refused(session, error))
+        return redraw_console(request, session, commission, refused(session, error))
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 
 
@@ -154,7 +155,7 @@ def seat(
         )
         seats.seat_participant(session, commission, me, participant_id, choice)
     except DomainError as error:
-        return redraw_manage_page(
+        return redraw_console(
             request, session, commission, refused(session, error), error_row=participant_id
         )
     return RedirectResponse(
@@ -179,7 +180,7 @@ def auto_seat(
             session, commission, me, reseat_all=reseat_all, groups_per_student=per_student
         )
     except DomainError as error:
-        return redraw_manage_page(
+        return redraw_console(
             request,
             session,
             commission,
@@ -202,7 +203,7 @@ def reset_password(
     try:
         reset = enrolment.reset_password(session, commission, me, participant_id)
     except NotAllowed as error:
-        return redraw_manage_page(
+        return redraw_console(
             request, session, commission, refused(session, error), error_row=participant_id
         )
     # The password is in this page only: never in a URL, a log or the history of a cache.
@@ -317,7 +318,7 @@ def change_rules(
             ),
         )
     except DomainError as error:
-        return redraw_manage_page(
+        return redraw_console(
             request, session, commission, refused(session, error), error_group=code
         )
     return RedirectResponse(f"/commissions/{commission_id}/manage#rules-{code}", status_code=303)
@@ -364,7 +365,7 @@ def partner_status(
     try:
         service.set_partner_status(session, commission, me, delegation_id, status)
     except DomainError as error:
-        return redraw_manage_page(request, session, commission, refused(session, error))
+        return redraw_console(request, session, commission, refused(session, error))
     return RedirectResponse(f"/commissions/{commission_id}/manage#partners", status_code=303)
 
 
