@@ -109,28 +109,29 @@ LIVE_FRAGMENTS = (
 PAGE_PARTS = (voting_parts.PARTS, norm_parts.PARTS, instructor_parts.PARTS, inject_parts.PARTS)
 
 
-def install_page_parts() -> None:
-    """Let pages ask the features above them for their parts (PAGE_PARTS).
+def install_features() -> None:
+    """What the features lend to core where the app starts, never as a side effect of an
+    import: the parts of pages below them, what the stream draws, their template functions.
+    Called by `create_app` and by the test set-up (tests that draw pages or pushes without an
+    app), beside `install_model_events`."""
+    install_page_parts()
+    install_live_fragments()
+    install_template_functions()
 
-    Called by `create_app` and by tests that draw pages without an app, like
-    `install_live_fragments`; importing a feature's `parts.py` never registers it.
-    """
+
+def install_page_parts() -> None:
+    """Let pages ask the features above them for their parts (PAGE_PARTS)."""
     page_parts.install(PAGE_PARTS)
 
 
 def install_live_fragments() -> None:
-    """Let the stream draw the features' fragments (LIVE_FRAGMENTS).
-
-    Called by `create_app` and by tests that render pushes without an app, like
-    `install_model_events`; importing a feature's `fragments.py` never registers it.
-    """
+    """Let the stream draw the features' fragments (LIVE_FRAGMENTS)."""
     live_registry.install(LIVE_FRAGMENTS)
-    install_template_functions()
 
 
 def install_template_functions() -> None:
     """The template functions that features provide (web, being core, cannot import them): a
-    page and a live push draw with the same ones. Called with the live fragments."""
+    page and a live push draw with the same ones."""
     templates.env.globals["activity_label"] = activity_label
 
 
@@ -289,8 +290,7 @@ async def close_votes_at_their_deadline(every_seconds: float = 5.0) -> None:
 def create_app() -> FastAPI:
     settings = get_settings()
     install_model_events()
-    install_live_fragments()
-    install_page_parts()
+    install_features()
     app = FastAPI(
         lifespan=lifespan,
         title="Commission",

@@ -44,7 +44,7 @@ from app.commissions.models import (  # noqa: E402
 )
 from app.config import get_settings, normalize_database_url  # noqa: E402
 from app.db import get_engine, get_session  # noqa: E402
-from app.main import create_app, install_live_fragments, install_page_parts  # noqa: E402
+from app.main import create_app, install_features  # noqa: E402
 from app.models import install_model_events  # noqa: E402
 from app.scenarios import service as scenarios  # noqa: E402
 
@@ -53,8 +53,7 @@ PASSWORD = "correct horse battery"
 # What create_app() and the CLI install; tests that write through services, or render the
 # stream's pushes, without an app need them too.
 install_model_events()
-install_live_fragments()
-install_page_parts()
+install_features()
 
 
 def is_postgres() -> bool:
