@@ -6,12 +6,9 @@ wiring module named in WIRING (`app.main`), or else the feature package it sits 
 (`app.proposals.service` is `proposals`). An import inside a function counts like any other.
 
     python scripts/check_imports.py            # fail when a route module imports another
-                                               # feature's route or API module, or an import
-                                               # goes against the layer order and is not one of
-                                               # the LAYER_EXCEPTIONS (which may only shrink)
+                                               # feature's route or API module, or a unit
+                                               # imports one of its own or a higher layer
     python scripts/check_imports.py --graph    # print the feature graph and its cycles; never fail
-    python scripts/check_imports.py --strict   # the whole rule, with no exceptions: a unit
-                                               # imports only core and the units of lower layers
 
 Exit status: 0 when the rules checked hold (always with --graph), 1 when one is broken, 2 when a
 module cannot be parsed or the lists below do not fit the code.
@@ -59,7 +56,7 @@ WIRING: tuple[str, ...] = ("main", "cli", "demo", "models")
 # package of that name.
 ROUTE_MODULES: tuple[str, ...] = ("routes", "api")
 
-# --strict: the layers, lowest first. A feature may import any core unit and the units of lower
+# The layers, lowest first. A feature may import any core unit and the units of lower
 # layers; core units import only core units of lower layers; units that share a layer do not
 # import each other. Every unit of app/ but the wiring must be listed; a listed unit that does
 # not exist (yet) is no error. The features' order is the shape issue 11 aims at: the stream
@@ -94,12 +91,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-# The imports against the layer order that remain, each with why it is there and what removes
-# it. The plain run fails on any other, and on an exception that no longer happens (delete its
-# line): the list only shrinks. `--strict` ignores it.
-LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
-
-
 @dataclass(frozen=True)
 class Rules:
     core: tuple[str, ...] = CORE
@@ -107,9 +98,6 @@ class Rules:
     route_modules: tuple[str, ...] = ROUTE_MODULES
     layers: tuple[tuple[str, ...], ...] = LAYERS
     package: str = PACKAGE
-    layer_exceptions: dict[tuple[str, str], str] = field(
-        default_factory=lambda: dict(LAYER_EXCEPTIONS)
-    )
 
 
 @dataclass(frozen=True)
@@ -265,13 +253,8 @@ def route_violations(imports: Iterable[Import], rules: Rules) -> list[Import]:
     ]
 
 
-def layer_problems(
-    graph: Graph, rules: Rules, *, exceptions: bool = False
-) -> tuple[list[str], list[str]]:
-    """(the imports that break the layer order, the units the lists do not place).
-
-    With `exceptions`, the pairs of rules.layer_exceptions are allowed, and a pair listed there
-    that the code no longer has is a problem of its own (the list only shrinks)."""
+def layer_problems(graph: Graph, rules: Rules) -> tuple[list[str], list[str]]:
+    """(the imports that break the layer order, the units the lists do not place)."""
     layer: dict[str, int] = {}
     unplaced: list[str] = []
     for index, units in enumerate(rules.layers):
@@ -283,25 +266,14 @@ def layer_problems(
         if unit not in layer:
             unplaced.append(f"{unit} is in no layer: add it to LAYERS")
     broken: list[str] = []
-    seen: set[tuple[str, str]] = set()
     for source in sorted(graph.edges):
         if source in rules.wiring:
             continue
         for target, items in sorted(graph.edges[source].items()):
             reason = _against_layers(source, target, layer, rules)
-            if not reason:
-                continue
-            seen.add((source, target))
-            if exceptions and (source, target) in rules.layer_exceptions:
-                continue
-            sites = ", ".join(dict.fromkeys(i.where() for i in items))
-            broken.append(f"{source} -> {target}: {reason} ({sites})")
-    if exceptions:
-        for source, target in sorted(set(rules.layer_exceptions) - seen):
-            broken.append(
-                f"{source} -> {target}: no longer against the layer order; "
-                "delete its line from LAYER_EXCEPTIONS"
-            )
+            if reason:
+                sites = ", ".join(dict.fromkeys(i.where() for i in items))
+                broken.append(f"{source} -> {target}: {reason} ({sites})")
     return broken, unplaced
 
 
@@ -389,9 +361,9 @@ def render_graph(graph: Graph, rules: Rules) -> str:
 
 def main(argv: Sequence[str] | None = None, rules: Rules | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--graph", action="store_true", help="print the graph and cycles; never fail")
-    mode.add_argument("--strict", action="store_true", help="enforce LAYERS as well")
+    parser.add_argument(
+        "--graph", action="store_true", help="print the graph and cycles; never fail"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="the folder that holds app/")
     args = parser.parse_args(argv)
     rules = rules or Rules()
@@ -412,14 +384,8 @@ def main(argv: Sequence[str] | None = None, rules: Rules | None = None) -> int:
     if args.graph:
         return 0
 
-    broken, unplaced = layer_problems(graph, rules, exceptions=not args.strict)
-    if args.strict:
-        print(f"Imports against the layer order (--strict): {len(broken)}")
-    else:
-        print(
-            f"Imports against the layer order: {len(broken)} "
-            f"(besides the {len(rules.layer_exceptions)} LAYER_EXCEPTIONS)"
-        )
+    broken, unplaced = layer_problems(graph, rules)
+    print(f"Imports against the layer order: {len(broken)}")
     for problem in broken:
         print(f"  {problem}")
     if unplaced:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ KNOWN_ROUTE_IMPORTS: set[tuple[str, str]] = set()
 FAKE = Rules(
     core=("db", "web", "live.events", "accounts"),
     wiring=("main",),
-    layer_exceptions={},
     layers=(
         ("db",),
         ("web",),
@@ -149,7 +147,7 @@ def test_cycles_and_pairs_that_import_each_other(tmp_path: Path) -> None:
     assert "  ballots charter drafts\n  live report" in text
 
 
-def test_strict_enforces_the_layer_order(tmp_path: Path) -> None:
+def test_the_layer_order_is_enforced(tmp_path: Path) -> None:
     package = write(
         tmp_path,
         {
@@ -177,49 +175,26 @@ def test_strict_enforces_the_layer_order(tmp_path: Path) -> None:
     assert broken[1].endswith("(app/drafts/models.py:1)")
 
 
-def test_a_listed_exception_is_allowed_until_it_is_gone_and_strict_allows_none(
+def test_the_plain_run_fails_on_an_import_against_the_layer_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = replace(FAKE, layer_exceptions={("drafts", "ballots"): "waits for an inversion"})
     upward = write(
         tmp_path / "upward",
         {"drafts/views.py": "from app.ballots import tally\n", "ballots/tally.py": ""},
     )
-    graph = graph_of(upward, rules)
-    assert check_imports.layer_problems(graph, rules, exceptions=True)[0] == []
-    assert [p.split(" (")[0] for p in check_imports.layer_problems(graph, rules)[0]] == [
-        "drafts -> ballots: imports a unit of a higher layer"
-    ]
-    assert check_imports.main(["--root", str(upward.parent)], rules) == 0
-    assert check_imports.main(["--root", str(upward.parent), "--strict"], rules) == 1
-    # Another upward import is refused even while the listed one is allowed.
-    another = write(
-        tmp_path / "another",
-        {
-            "drafts/views.py": "from app.ballots import tally\n",
-            "ballots/tally.py": "from app.charter import page\n",
-            "charter/page.py": "",
-        },
-    )
     capsys.readouterr()
-    assert check_imports.main(["--root", str(another.parent)], rules) == 1
-    assert "ballots -> charter: imports a unit of a higher layer" in capsys.readouterr().out
-    # Once the code no longer has the listed import, the list must shrink.
-    gone = write(tmp_path / "gone", {"drafts/views.py": "", "ballots/tally.py": ""})
-    assert check_imports.layer_problems(graph_of(gone, rules), rules, exceptions=True)[0] == [
-        "drafts -> ballots: no longer against the layer order; delete its line from "
-        "LAYER_EXCEPTIONS"
-    ]
-    assert check_imports.main(["--root", str(gone.parent)], rules) == 1
+    assert check_imports.main(["--root", str(upward.parent)], FAKE) == 1
+    assert "drafts -> ballots: imports a unit of a higher layer" in capsys.readouterr().out
+    downward = write(
+        tmp_path / "downward",
+        {"ballots/tally.py": "from app.drafts import views\n", "drafts/views.py": ""},
+    )
+    assert check_imports.main(["--root", str(downward.parent)], FAKE) == 0
 
 
-def test_the_real_apps_exceptions_each_say_why_and_still_happen() -> None:
-    rules = Rules()
-    graph = graph_of(ROOT_DIR / "app", rules)
-    assert check_imports.layer_problems(graph, rules, exceptions=True) == ([], [])
-    assert all(len(why) > 20 for why in rules.layer_exceptions.values())
-    strict = check_imports.layer_problems(graph, rules)[0]
-    assert len(strict) == len(rules.layer_exceptions)
+def test_the_real_app_keeps_the_layer_order() -> None:
+    graph = graph_of(ROOT_DIR / "app", Rules())
+    assert check_imports.layer_problems(graph, Rules()) == ([], [])
 
 
 def test_a_unit_missing_from_the_layers_is_reported(tmp_path: Path) -> None:
