@@ -19,7 +19,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check, mypy app tests, the import rule, the CSS build"
 	@echo "make format   sort imports and format the code (ruff)"
 	@echo "make bench    each benchmark in bench/ at a small size (BENCH_DB=postgres for PostgreSQL)"
-	@echo "make imports  no route module imports another feature's routes (scripts/check_imports.py)"
+	@echo "make imports  the import rule: routes and the layer order (scripts/check_imports.py)"
 	@echo "make graph    print which feature imports which, and the cycles"
 
 $(INSTALLED): pyproject.toml
