@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     # How often each app process closes votes past their deadline and sends due injects.
     sweep_seconds: float = 5.0
+    # Add `Server-Timing: app;dur=<ms>` to every response, from the request's arrival to its
+    # answer inside the app (the benchmarks read it); off by default.
+    server_timing: bool = False
 
     @field_validator("database_url")
     @classmethod

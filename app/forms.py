@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, NotFound
 from app.i18n import gettext as _
 from app.ids import MAX_ID
 
@@ -125,3 +126,21 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def submit(
+    session: Session,
+    action: Callable[[], object],
+    *,
+    done: str,
+    redraw: Callable[[Refusal], Response],
+    reraise: tuple[type[DomainError], ...] = (NotFound,),
+) -> Response:
+    """Run a posted form's action: on success back to `done` (303, a same-site path), on a
+    refusal its transaction undone and the page drawn again by `redraw` with why. Errors of the
+    kinds in `reraise` go on to the error page."""
+    try:
+        action()
+    except DomainError as error:
+        return redraw(refused(session, error, reraise=reraise))
+    return RedirectResponse(safe_next_url(done), status_code=303)

@@ -58,6 +58,7 @@ from app.proposals import routes as proposal_routes
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
 from app.voting import api as voting_api
+from app.voting import fragments as voting_fragments
 from app.voting import panel as voting_parts
 from app.voting import routes as voting_routes
 from app.voting import scrub
@@ -96,6 +97,8 @@ API_ROUTERS = (
 # What the stream draws for each kind of event: every feature's table (app.live.registry).
 LIVE_FRAGMENTS = (
     proposal_fragments.FRAGMENTS,
+    voting_fragments.FRAGMENTS,
+    voting_fragments.OWN_BALLOTS,
     caucus_fragments.FRAGMENTS,
     inject_fragments.FRAGMENTS,
     commission_fragments.FRAGMENTS,
@@ -254,11 +257,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await broker.start()
     live_events.install(broker)
     app.state.broker = broker
+    app.state.rooms = live_routes.make_rooms(broker)
     sweeper = asyncio.create_task(close_votes_at_their_deadline(get_settings().sweep_seconds))
     try:
         yield
     finally:
         sweeper.cancel()
+        app.state.rooms.close_all()
         live_events.uninstall()
         await broker.stop()
 

@@ -9,6 +9,8 @@ registry by name. The names, their arguments and what they return:
 
     "proposal.vote_panel"       (session, acting) -> the vote panel, or None
     "proposal.vote_out"         (panel) -> the vote as the API answers it, or None
+    "proposal.tally_sentence"   (standing) -> the vote in one sentence (the status region)
+    "proposal.voters"           (session, proposal id) -> ids of who cast a ballot on it
     "proposal.amendment_votes"  (session, amendment ids) -> {amendment id: its vote}
     "proposal.norm"             (session, proposal id) -> the norm it became, or None
     "proposal.open_vote"        (session, acting, deadline) -> the stage form's `open_vote`

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from http.cookies import SimpleCookie
@@ -256,6 +257,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["csrf_anon"] = anon
         token = current_locale.set(negotiate_locale(headers.get("accept-language")))
         settings = get_settings()
+        started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -267,6 +269,9 @@ class RequestContextMiddleware:
                     if settings.secure_cookies:
                         cookie += "; Secure"
                     response_headers.append("set-cookie", cookie)
+                if settings.server_timing:
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    response_headers.append("server-timing", f"app;dur={elapsed_ms:.2f}")
             await send(message)
 
         try:

@@ -46,6 +46,7 @@ CORE: tuple[str, ...] = (
     "live.registry",
     "accounts",
     "commissions",
+    "activity",
 )
 
 # The modules that assemble the app out of its features: they may import anything, and no
@@ -75,8 +76,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("accounts",),
     ("live.registry",),
     ("commissions",),
-    # features
     ("activity",),
+    # features
     ("live",),
     ("injects",),
     ("proposals",),

@@ -30,12 +30,13 @@ from app.commissions.models import (
     Participant,
     WorkingGroupMembership,
 )
+from app.commissions.rules import Seat
+from app.commissions.seats import seat_from
 from app.db import utcnow
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.proposals import rules as proposal_rules
-from app.proposals.acting import seat_from
-from app.proposals.rules import ProposalFacts, Seat
+from app.proposals.rules import ProposalFacts
 from app.scenarios import service as scenarios
 
 

@@ -5,9 +5,11 @@ Installed by the wiring (`app.main.install_live_fragments`); see `app.live.regis
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from app.caucus import rules
 from app.caucus.models import CaucusMessage
-from app.live.registry import Fragments, Message, Push
+from app.live.registry import Batch, Fragment, Fragments, Message, Push, StreamViewer
 from app.proposals import views
 from app.web import sse_event
 
@@ -27,4 +29,14 @@ def new_messages(push: Push) -> list[Message]:
     return messages
 
 
-FRAGMENTS: Fragments = {"caucus": new_messages}
+def readers(batch: Batch, viewer: StreamViewer) -> Hashable | None:
+    """A delegation's members read its room, and every instructor reads every room."""
+    if not any(
+        event.delegation_id is not None and rules.can_read(viewer, event.delegation_id)
+        for event in batch.events
+    ):
+        return None
+    return "instructor" if viewer.is_instructor else ("delegation", viewer.delegation_id)
+
+
+FRAGMENTS: Fragments = {"caucus": Fragment(new_messages, readers)}

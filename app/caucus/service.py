@@ -13,6 +13,7 @@ from app.caucus import rules
 from app.caucus.models import CaucusMessage
 from app.commissions import service as commissions
 from app.commissions.models import Delegation, Participant, WorkingGroup
+from app.commissions.rules import Seat
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.live.broker import LiveEvent
@@ -20,7 +21,6 @@ from app.live.events import announce
 from app.proposals import service as proposals
 from app.proposals import views
 from app.proposals.acting import seat_of, session_over
-from app.proposals.rules import Seat
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ Installed by the wiring (`app.main.install_live_fragments`); see `app.live.regis
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from app.commissions import service
 from app.i18n import gettext as _
-from app.live.registry import Fragments, Message, Push
+from app.live.registry import Batch, Fragment, Fragments, Message, Push, StreamViewer
 from app.web import sse_event
 
 
@@ -26,4 +28,10 @@ def own_seat(push: Push) -> list[Message]:
     ]
 
 
-FRAGMENTS: Fragments = {"seat": own_seat}
+def seated(batch: Batch, viewer: StreamViewer) -> Hashable | None:
+    """The person seated, alone."""
+    me = viewer.participant_id
+    return me if any(event.subject_id == me for event in batch.events) else None
+
+
+FRAGMENTS: Fragments = {"seat": Fragment(own_seat, seated)}

@@ -122,3 +122,21 @@ def shown_as(person: Person, reader: Viewer, *, chatham_house: bool, credit_stud
     """How a page of a commission with these choices names this person to this reader."""
     named = names_people(reader, chatham_house=chatham_house, credit_students=credit_students)
     return person_label(person, named=named)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A participant as seen from one working group: what every decision about what they may do
+    there reads (app.commissions.seats loads them)."""
+
+    participant_id: int
+    role: str  # instructor | delegate | observer
+    delegation_id: int | None
+    delegation_is_member: bool
+    in_group: bool
+    is_co_chair: bool
+    is_head: bool
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == "instructor"

@@ -5,9 +5,11 @@ Installed by the wiring (`app.main.install_live_fragments`); see `app.live.regis
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from app.injects import rules
 from app.injects.models import Inject
-from app.live.registry import Fragments, Message, Push
+from app.live.registry import Batch, Fragment, Fragments, Message, Push, StreamViewer
 from app.web import sse_event
 
 
@@ -29,4 +31,9 @@ def banners(push: Push) -> list[Message]:
     return messages
 
 
-FRAGMENTS: Fragments = {"inject": banners}
+def reached(batch: Batch, viewer: StreamViewer) -> Hashable | None:
+    """Who an inject may reach: instructors, or the members of one delegation."""
+    return "instructor" if viewer.is_instructor else ("delegation", viewer.delegation_id)
+
+
+FRAGMENTS: Fragments = {"inject": Fragment(banners, reached)}

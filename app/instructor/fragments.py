@@ -7,12 +7,14 @@ Installed by the wiring (`app.main.install_live_fragments`); see `app.live.regis
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from sqlalchemy import select
 
 from app.injects import service as injects
 from app.injects import views as inject_views
 from app.instructor.dashboard import service as instructor
-from app.live.registry import Fragments, Message, Push
+from app.live.registry import Batch, Fragment, Fragments, Message, Push, StreamViewer
 from app.proposals.models import Proposal
 from app.web import sse_event
 
@@ -52,8 +54,15 @@ def inject_board(push: Push) -> list[Message]:
     return [(sse_event("dashboard", "injects"), html)]
 
 
+def instructors(batch: Batch, viewer: StreamViewer) -> Hashable | None:
+    """Every instructor sees the same dashboard."""
+    return "instructor" if viewer.is_instructor else None
+
+
+GROUP_BOARDS = Fragment(group_boards, instructors)
+INJECT_BOARD = Fragment(inject_board, instructors)
 FRAGMENTS: Fragments = {
-    **dict.fromkeys(PROPOSAL_KINDS, group_boards),
-    "inject": inject_board,
-    injects.PLAN_EVENT: inject_board,
+    **dict.fromkeys(PROPOSAL_KINDS, GROUP_BOARDS),
+    "inject": INJECT_BOARD,
+    injects.PLAN_EVENT: INJECT_BOARD,
 }

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.commissions.rules import Seat
 from app.proposals import rules as proposal_rules
-from app.proposals.rules import ProposalFacts, Seat
+from app.proposals.rules import ProposalFacts
 from app.voting import rules as voting_rules
 
 KINDS = ("sponsor", "coauthor", "ballot", "amendment")

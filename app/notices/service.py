@@ -36,10 +36,11 @@ from app.commissions.models import (
     WorkingGroup,
     WorkingGroupMembership,
 )
+from app.commissions.rules import Seat
 from app.db import UTCDateTime, utcnow
 from app.notices import rules
 from app.proposals.models import Amendment, Proposal, ProposalAuthor, Sponsorship
-from app.proposals.rules import ProposalFacts, Seat
+from app.proposals.rules import ProposalFacts
 from app.voting.models import BallotReceipt, Vote
 
 # The name the candidates' subquery goes by in SQL (tests look for it among a page's queries).

@@ -14,30 +14,17 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app.accounts.models import User
 from app.activity.service import record
 from app.commissions import service as commissions
-from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.commissions.models import Commission, Participant, WorkingGroup
 from app.commissions.models import WorkingGroupMembership as Membership
+from app.commissions.rules import Seat
+from app.commissions.seats import seat_from
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.live.broker import LiveEvent
 from app.live.events import announce
 from app.proposals import rules
 from app.proposals.models import Proposal
-from app.proposals.rules import ProposalFacts, Seat
-
-
-def seat_from(
-    participant: Participant, delegation: Delegation | None, membership: Membership | None
-) -> Seat:
-    """The participant as seen from the working group of `membership` (None: not in it)."""
-    return Seat(
-        participant_id=participant.id,
-        role=participant.role,
-        delegation_id=participant.delegation_id,
-        delegation_is_member=delegation is not None and delegation.status == "member",
-        in_group=membership is not None,
-        is_co_chair=membership is not None and membership.is_co_chair,
-        is_head=participant.is_head_of_delegation,
-    )
+from app.proposals.rules import ProposalFacts
 
 
 def seat_of(session: Session, participant: Participant, group: WorkingGroup) -> Seat:

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.errors import DomainError, NotFound
-from app.forms import refused, safe_next_url
+from app.forms import Refusal, safe_next_url, submit
 from app.proposals import views
 from app.proposals.acting import Acting, acting_for_update
 from app.web import render
@@ -64,11 +63,9 @@ def act(
     which every stage-changing action needs. `field_names` maps the service's fields to the
     page's (the page has several forms); a message for no field of them goes on top.
     """
-    try:
-        action(load(session, proposal_id, user))
-    except DomainError as error:
-        refusal = refused(session, error, reraise=(NotFound,))
-        fields = field_names or {}
+    fields = field_names or {}
+
+    def redraw(refusal: Refusal) -> Response:
         return show_proposal(
             request,
             session,
@@ -79,4 +76,10 @@ def act(
             errors=refusal.errors(fields=fields),
             values=values,
         )
-    return RedirectResponse(safe_next_url(return_to, f"/proposals/{proposal_id}"), status_code=303)
+
+    return submit(
+        session,
+        lambda: action(load(session, proposal_id, user)),
+        done=safe_next_url(return_to, f"/proposals/{proposal_id}"),
+        redraw=redraw,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.commissions.rules import Seat
 from app.i18n import gettext as _
 
 STAGES = ("draft", "tabled", "debate", "voting", "adopted", "rejected", "withdrawn")
@@ -15,23 +16,6 @@ AMENDMENT_STATUSES = ("proposed", "accepted", "voting", "adopted", "rejected", "
 EDITABLE_STAGES = frozenset({"draft", "rejected"})
 WITHDRAWABLE_STAGES = frozenset({"draft", "tabled", "debate"})
 DEBATE_STAGES = frozenset({"debate", "voting"})
-
-
-@dataclass(frozen=True)
-class Seat:
-    """The person acting, as seen from one proposal's working group."""
-
-    participant_id: int
-    role: str  # instructor | delegate | observer
-    delegation_id: int | None
-    delegation_is_member: bool
-    in_group: bool
-    is_co_chair: bool
-    is_head: bool
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role == "instructor"
 
 
 @dataclass(frozen=True)

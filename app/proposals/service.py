@@ -11,13 +11,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.commissions.models import Delegation, Participant, WorkingGroup
+from app.commissions.rules import Seat
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.proposals import rules
 from app.proposals.acting import Acting, record_change, session_over
 from app.proposals.models import Argument, Proposal, ProposalAuthor, Revision, Sponsorship
-from app.proposals.rules import Seat
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000

@@ -17,6 +17,7 @@ from app import page_parts
 from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Delegation, Participant, WorkingGroup
+from app.commissions.rules import Seat
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.proposals import rules
@@ -236,7 +237,7 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
 class GroupPage:
     group: WorkingGroup
     participant: Participant
-    seat: rules.Seat
+    seat: Seat
     by_stage: dict[str, list[Proposal]]
     can_draft: bool
 

@@ -13,6 +13,7 @@ from app.ids import Id
 from app.proposals import schemas as ps
 from app.proposals.acting import acting_for_update, acting_on
 from app.proposals.answers import proposal_detail
+from app.voting import ballot
 from app.voting import schemas as s
 from app.voting import service as voting
 from app.voting.panel import vote_out, vote_panel
@@ -30,8 +31,7 @@ def current_vote(session: SessionDep, user: ApiUser, proposal_id: Id) -> ps.Vote
 def cast_ballot(
     session: SessionDep, user: ApiUser, proposal_id: Id, vote_id: Id, body: s.BallotIn
 ) -> s.BallotOut:
-    acting = voting.acting_for_ballot(session, proposal_id, user)
-    vote = voting.cast_ballot(session, acting, vote_id, body.choice)
+    vote = ballot.cast(session, ballot.voter_for(session, proposal_id, vote_id, user), body.choice)
     return s.BallotOut(
         vote_id=vote.id,
         you_voted=True,

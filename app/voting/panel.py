@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import gettext as _
 from app.page_parts import Parts
 from app.proposals import schemas as s
 from app.proposals.acting import Acting
 from app.voting import rules, tally
 from app.voting import service as voting
-from app.voting.models import Vote
+from app.voting.models import BallotReceipt, Vote
 from app.voting.tally import Standing
 
 
@@ -47,9 +48,35 @@ def vote_panel(session: Session, acting: Acting) -> VotePanel | None:
     )
 
 
+def tally_sentence(standing: Standing) -> str:
+    """The vote as one short sentence, for a live page's status region (screen readers)."""
+    result = standing.result
+    if result is not None and standing.show_counts:
+        return _(
+            "Tally: %(yes)s yes, %(no)s no, %(abstain)s abstain. %(summary)s",
+            yes=result.yes,
+            no=result.no,
+            abstain=result.abstain,
+            summary=result.summary,
+        )
+    # Turnout only: hidden running tallies, and open secret votes (nothing is counted).
+    return _("%(cast)s of %(eligible)s have voted.", cast=standing.cast, eligible=standing.eligible)
+
+
 def amendment_votes(session: Session, amendment_ids: Sequence[int]) -> dict[int, Vote]:
     rows = session.scalars(select(Vote).where(Vote.amendment_id.in_(amendment_ids)))
     return {v.amendment_id: v for v in rows if v.amendment_id is not None}
+
+
+def voters(session: Session, proposal_id: int) -> frozenset[int]:
+    """Everyone who cast a ballot in any vote on the proposal (their panels say so)."""
+    return frozenset(
+        session.scalars(
+            select(BallotReceipt.participant_id)
+            .join(Vote, Vote.id == BallotReceipt.vote_id)
+            .where(Vote.proposal_id == proposal_id)
+        )
+    )
 
 
 def vote_out(panel: VotePanel | None) -> s.VoteOut | None:
@@ -96,6 +123,8 @@ def vote_out(panel: VotePanel | None) -> s.VoteOut | None:
 PARTS: Parts = {
     "proposal.vote_panel": vote_panel,
     "proposal.vote_out": vote_out,
+    "proposal.tally_sentence": tally_sentence,
+    "proposal.voters": voters,
     "proposal.amendment_votes": amendment_votes,
     "proposal.open_vote": voting.open_vote,
     "proposal.amendment_vote": voting.put_amendment_to_vote,

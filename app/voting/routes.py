@@ -1,7 +1,7 @@
 """The ballot and closing forms of a proposal's vote panel.
 
-They post from the proposal page and answer as its other forms do (app.proposals.pages): back
-to the page, or the page again with the refusal.
+They post from the proposal page and answer as its other forms do (app.forms.submit): back to
+the page, or the page again with the refusal.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from fastapi.responses import Response
 
 from app.accounts.auth import CurrentUser
 from app.db import SessionDep
+from app.forms import Refusal, submit
 from app.ids import Id
-from app.proposals.pages import act
+from app.proposals.pages import act, show_proposal
+from app.voting import ballot
 from app.voting import service as voting
 
 router = APIRouter()
@@ -29,15 +31,24 @@ def cast_ballot(
     vote_id: Id,
     choice: Annotated[str, Form()] = "",
 ) -> Response:
-    # The same path as the API's ballot: one joined query, no lock on the proposal (the
-    # ballot locks the vote row; the database keeps one ballot per voter).
-    return act(
-        request,
+    # The API's path (app.voting.ballot): one joined read, the inserts, the commit. Only a
+    # refused ballot draws the proposal page, to say why.
+    def redraw(refusal: Refusal) -> Response:
+        return show_proposal(
+            request,
+            session,
+            user,
+            proposal_id,
+            status_code=refusal.status_code,
+            error=refusal.general(),
+            errors=refusal.errors(),
+        )
+
+    return submit(
         session,
-        user,
-        proposal_id,
-        lambda a: voting.cast_ballot(session, a, vote_id, choice),
-        load=voting.acting_for_ballot,
+        lambda: ballot.cast(session, ballot.voter_for(session, proposal_id, vote_id, user), choice),
+        done=f"/proposals/{proposal_id}",
+        redraw=redraw,
     )
 
 

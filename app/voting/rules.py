@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
 
-from app.commissions.rules import BALLOT_UNITS, VOTING_RULES
+from app.commissions.rules import BALLOT_UNITS, VOTING_RULES, Seat
 from app.i18n import gettext as _
 from app.i18n import ngettext
-from app.proposals.rules import Seat
 
 CHOICES = ("yes", "no", "abstain")
 DEFAULT_QUORUM = 0.5

@@ -21,18 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
 from app.commissions.models import (
-    Commission,
     Delegation,
-    Participant,
     WorkingGroup,
-    WorkingGroupMembership,
 )
 from app.config import get_settings
 from app.db import utcnow
@@ -41,13 +35,12 @@ from app.i18n import gettext as _
 from app.injects import service as injects
 from app.norms.adoption import adopt_as_norm
 from app.proposals import rules as proposal_rules
-from app.proposals.acting import Acting, load_proposal, record_change, seat_from
+from app.proposals.acting import Acting, load_proposal, record_change
 from app.proposals.amendments import apply_amendment, load_amendment
 from app.proposals.models import Amendment, Proposal
-from app.proposals.rules import ProposalFacts
 from app.proposals.service import set_stage
-from app.voting import rules, scrub, sealing
-from app.voting.models import BallotReceipt, RollCallBallot, SealedBallot, SecretBallotCount, Vote
+from app.voting import ballot, rules, scrub, sealing
+from app.voting.models import SealedBallot, SecretBallotCount, Vote
 from app.voting.tally import Standing, standing
 
 logger = logging.getLogger(__name__)
@@ -157,105 +150,21 @@ def load_vote(session: Session, acting: Acting, vote_id: int, *, lock: str | Non
     return vote
 
 
-def acting_for_ballot(session: Session, proposal_id: int, user: User) -> Acting:
-    """What casting a ballot needs, in one query (the storm path: a room voting at once).
-
-    The joined read lives here, beside the ballot, so that a ballot's path runs through voting
-    and core only. A ballot never needs authors or sponsors: a proposal that can be voted on is
-    past its draft, so every member may see it. Anything else is answered as not found, as
-    `app.proposals.acting.acting_on` answers it.
-    """
-    row = session.execute(
-        select(Proposal, WorkingGroup, Participant, Delegation, WorkingGroupMembership, Commission)
-        .join(WorkingGroup, WorkingGroup.id == Proposal.working_group_id)
-        .join(Commission, Commission.id == Proposal.commission_id)
-        .join(
-            Participant,
-            (Participant.commission_id == Proposal.commission_id)
-            & (Participant.user_id == user.id),
-        )
-        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
-        .outerjoin(
-            WorkingGroupMembership,
-            (WorkingGroupMembership.participant_id == Participant.id)
-            & (WorkingGroupMembership.working_group_id == WorkingGroup.id),
-        )
-        .where(Proposal.id == proposal_id)
-    ).first()
-    if row is None or row[0].stage == "draft":
-        raise NotFound(_("There is no proposal here."))
-    proposal, group, participant, delegation, membership, commission = row
-    seat = seat_from(participant, delegation, membership)
-    facts = ProposalFacts(
-        stage=proposal.stage,
-        author_ids=frozenset(),
-        sponsor_ids=frozenset(),
-        chairs_move_stages=group.chairs_move_stages,
-        session_over=commission.status == "concluded",
-    )
-    return Acting(proposal, group, participant, seat, facts)
-
-
 def cast_ballot(session: Session, acting: Acting, vote_id: int, choice: str) -> Vote:
-    if choice not in rules.CHOICES:
-        raise Invalid(_("Vote yes, no or abstain."), field="choice")
-    vote = load_vote(session, acting, vote_id, lock="share")
-    if vote.closed_at is not None:
-        raise Conflict(_("This vote has closed."))
-    if vote.deadline is not None and utcnow() > vote.deadline:
-        raise Conflict(_("The deadline for this vote has passed."))
-    if not rules.can_vote(acting.seat, vote.ballot_unit):
-        if vote.ballot_unit == "delegation":
-            raise NotAllowed(_("In this working group the head of delegation votes for it."))
-        raise NotAllowed(_("Only delegates of member delegations in this working group can vote."))
-    delegation_id = acting.participant.delegation_id
-    assert delegation_id is not None
-    # The database decides "already voted": a unique receipt per voter (and per delegation when
-    # the head votes for it). ON CONFLICT spares a savepoint round trip on the storm path.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    receipt_id = session.execute(
-        insert(BallotReceipt)
-        .values(
-            vote_id=vote.id,
-            participant_id=acting.participant.id,
-            delegation_id=delegation_id,
-            delegation_seat=delegation_id if vote.ballot_unit == "delegation" else None,
-            cast_at=utcnow(),
-        )
-        .on_conflict_do_nothing()
-        .returning(BallotReceipt.id)
-    ).scalar()
-    if receipt_id is None:
-        if vote.ballot_unit == "delegation":
-            raise Conflict(_("Your delegation has voted already."))
-        raise Conflict(_("You have voted already; a ballot cannot be changed."))
-    if vote.ballot_type == "secret":
-        # Sealed under a key the database does not hold, committed with the receipt (nothing
-        # acknowledged is lost), counted only when the vote closes.
-        session.add(
-            SealedBallot(
-                vote_id=vote.id,
-                delegation_id=delegation_id,
-                sealed=sealing.seal(get_settings().secret_key, vote.id, delegation_id, choice),
-            )
-        )
-    else:
-        session.add(
-            RollCallBallot(
-                vote_id=vote.id,
-                participant_id=acting.participant.id,
-                delegation_id=delegation_id,
-                sector_id=acting.participant.sector_id,
-                choice=choice,
-            )
-        )
-    # Who voted is public; what they chose is logged only for roll-call ballots.
-    details: dict[str, Any] = {"vote": vote.id}
-    if vote.ballot_type == "roll_call":
-        details["choice"] = choice
-    acting.record(session, "ballot.cast", announce="tally", subject_id=vote.id, **details)
-    session.flush()
-    return vote
+    """Cast a ballot for someone already loaded as acting on the proposal (the demo, tests):
+    the same path as the page and the API (app.voting.ballot), from the vote on."""
+    participant = acting.participant
+    voter = ballot.Voter(
+        commission_id=acting.proposal.commission_id,
+        proposal_id=acting.proposal.id,
+        working_group_id=acting.group.id,
+        participant_id=participant.id,
+        delegation_id=participant.delegation_id,
+        sector_id=participant.sector_id,
+        seat=acting.seat,
+        vote=load_vote(session, acting, vote_id, lock="share"),
+    )
+    return ballot.cast(session, voter, choice)
 
 
 def _result_record(final: Standing) -> dict[str, Any]:

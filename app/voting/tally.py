@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.commissions.models import Delegation, Participant, WorkingGroupMembership
-from app.proposals.acting import seat_from
+from app.commissions.models import Delegation
+from app.commissions.rules import Seat
+from app.commissions.seats import group_seats
 from app.proposals.models import Proposal
-from app.proposals.rules import Seat
 from app.voting import rules
 from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
 from app.voting.rules import DelegationCount, TallyResult, VoteRule
@@ -62,17 +62,7 @@ class Standing:
 def voter_seats(session: Session, commission_id: int, group_id: int) -> list[Seat]:
     """Every delegate of the commission as seen from one working group, in one query: what
     `rules.can_vote` decides on, for the tally, the dashboard and the ballot alike."""
-    rows = session.execute(
-        select(Participant, Delegation, WorkingGroupMembership)
-        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
-        .outerjoin(
-            WorkingGroupMembership,
-            (WorkingGroupMembership.participant_id == Participant.id)
-            & (WorkingGroupMembership.working_group_id == group_id),
-        )
-        .where(Participant.commission_id == commission_id, Participant.role == "delegate")
-    ).all()
-    return [seat_from(p, d, m) for p, d, m in rows]
+    return list(group_seats(session, commission_id, group_id, roles=("delegate",)).values())
 
 
 def _turnout_by_delegation(session: Session, vote: Vote) -> dict[int, int]:

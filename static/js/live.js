@@ -28,8 +28,30 @@
     opened.add(element);
   });
 
-  // The server asks for a redraw when this page fell too far behind.
+  // A pushed fragment is drawn once for everyone who sees the same thing, so its forms carry
+  // an empty CSRF token: give them this page's (the one its requests send as a header).
+  function pageToken(element) {
+    var holder = element.closest ? element.closest("[hx-headers]") : null;
+    if (!holder) { return ""; }
+    try { return JSON.parse(holder.getAttribute("hx-headers"))["X-CSRF-Token"] || ""; }
+    catch (error) { return ""; }
+  }
+
+  function fillTokens(root) {
+    if (!root || !root.querySelectorAll) { return; }
+    var token = pageToken(root);
+    if (!token) { return; }
+    var fields = root.querySelectorAll('input[type="hidden"][name="csrf_token"]');
+    for (var i = 0; i < fields.length; i++) {
+      if (!fields[i].value) { fields[i].value = token; }
+    }
+  }
+
+  document.body.addEventListener("htmx:load", function (event) { fillTokens(event.target); });
+
   document.body.addEventListener("htmx:sseMessage", function (event) {
-    if (event.detail && event.detail.type === "reload") { refresh(); }
+    // The server asks for a redraw when this page fell too far behind.
+    if (event.detail && event.detail.type === "reload") { refresh(); return; }
+    fillTokens(event.target);
   });
 })();

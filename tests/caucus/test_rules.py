@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.caucus import rules
-from app.proposals.rules import Seat
+from app.commissions.rules import Seat
 
 US, PRC = 1, 2
 

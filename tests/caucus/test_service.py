@@ -10,9 +10,9 @@ from app.accounts.models import User
 from app.activity.models import Activity
 from app.caucus import service as caucus
 from app.commissions import service as commissions
+from app.commissions.rules import Seat
 from app.errors import NotAllowed
 from app.proposals import acting
-from app.proposals.rules import Seat
 from tests.conftest import Cast
 
 

@@ -256,7 +256,11 @@ def test_us_and_prc_take_a_proposal_from_draft_to_norm(people: Open) -> None:
     assert_not_reloaded(us, url)
 
     # The US author replies; the reply lands, indented, under the argument on the PRC page.
+    # The pushed reply form was drawn once for everyone who may reply: the page gave it its token.
     thread = us.locator(".argument-list > .argument", has_text=argument)
+    pushed_token = thread.locator('input[name="csrf_token"]').first.input_value()
+    page_token = us.locator('form[action="/sign-out"] input[name="csrf_token"]').input_value()
+    assert pushed_token and pushed_token == page_token
     thread.get_by_text("Reply", exact=True).click()
     thread.get_by_label("Stance").select_option("support")
     thread.get_by_label("Your reply").fill("Yes: fine-tuning can add the very capability at issue.")
@@ -302,8 +306,14 @@ def test_us_and_prc_take_a_proposal_from_draft_to_norm(people: Open) -> None:
     open_live(us, url)
     mark_page(us)
     expect(delegation_legend(us, pid, PRC)).to_contain_text("Yes 0")
+    # The co-chair has the page open in a second tab too: their own ballot reaches it live.
+    prc_tab = prc.context.new_page()
+    open_live(prc_tab, url)
     cast(prc, pid, "Yes")
     expect(delegation_legend(us, pid, PRC)).to_contain_text("Yes 1", timeout=LIVE_TIMEOUT)
+    expect(vote_panel(prc_tab, pid)).to_contain_text("You voted: Yes.", timeout=LIVE_TIMEOUT)
+    expect(vote_panel(us, pid)).to_contain_text("You voted: Yes.")  # the US ballot, untouched
+    prc_tab.close()
     expect(us.locator(".turnout")).to_contain_text(re.compile(r"^2 of \d+ eligible"))
     assert_not_reloaded(us, url)
 

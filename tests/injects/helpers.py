@@ -40,7 +40,6 @@ def viewer(db: Session, cast: Cast, name: str) -> StreamViewer:
         participant_id=participant.id,
         role=participant.role,
         delegation_id=participant.delegation_id,
-        csrf_token="t" * 64,
     )
 
 

@@ -102,7 +102,6 @@ def test_the_stream_updates_dashboards_for_instructors_only(db: Session, cast: C
             participant_id=p.id,
             role=p.role,
             delegation_id=p.delegation_id,
-            csrf_token="t" * 64,
         )
 
     names = [name for name, _ in render_for(db, viewer("ines"), [event])]

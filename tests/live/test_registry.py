@@ -36,7 +36,7 @@ def own_registry() -> Iterator[None]:
 
 def viewer_of(cast: Cast) -> StreamViewer:
     ursula = cast.participants["ursula"]
-    return StreamViewer(cast.us_delegate.id, ursula.id, ursula.role, ursula.delegation_id, "t")
+    return StreamViewer(cast.us_delegate.id, ursula.id, ursula.role, ursula.delegation_id)
 
 
 def test_a_renderer_runs_once_per_batch_with_the_events_of_its_kinds(
@@ -49,7 +49,7 @@ def test_a_renderer_runs_once_per_batch_with_the_events_of_its_kinds(
         return [(sse_event("both"), str(len(push.events)))]
 
     def other(push: Push) -> list[Message]:
-        return [(sse_event("other"), push.viewer.csrf_token)]
+        return [(sse_event("other"), push.viewer.role)]
 
     registry.install([{"tally": both, "stage": both}, {"caucus": other}])
     assert registry.installed_kinds() == {"tally", "stage", "caucus"}
@@ -61,7 +61,7 @@ def test_a_renderer_runs_once_per_batch_with_the_events_of_its_kinds(
     assert render_for(db, viewer_of(cast), batch) == [("both", "2")]
     assert seen == [("stage", "tally")]
     batch.append(LiveEvent(cast.commission.id, "caucus"))
-    assert render_for(db, viewer_of(cast), batch) == [("both", "2"), ("other", "t")]
+    assert render_for(db, viewer_of(cast), batch) == [("both", "2"), ("other", "delegate")]
 
 
 def test_nothing_is_drawn_until_the_tables_are_installed(

@@ -25,7 +25,6 @@ def viewer(db: Session, cast: Cast, user: User) -> StreamViewer:
         participant_id=participant.id,
         role=participant.role,
         delegation_id=participant.delegation_id,
-        csrf_token="t" * 64,
     )
 
 
@@ -50,13 +49,22 @@ def test_a_ballot_updates_the_vote_panel_and_announces_once(db: Session, cast: C
     proposal = to_stage(db, cast, "voting")
     vote = open_vote_of(db, proposal)
     voting.cast_ballot(db, acting(db, proposal, cast.us_delegate), vote.id, "yes")
+    ursula = cast.participants["ursula"].id
     batch = [event(cast, "tally", proposal_id=proposal.id, subject_id=vote.id)] * 3
+    batch.append(
+        event(cast, "tally", proposal_id=proposal.id, subject_id=vote.id, participant_id=ursula)
+    )
+    tally, announce = f"proposal-{proposal.id}-tally", f"proposal-{proposal.id}-announce"
     messages = dict(render_for(db, viewer(db, cast, cast.prc_delegate), batch))
-    assert set(messages) == {f"proposal-{proposal.id}-vote", f"proposal-{proposal.id}-announce"}
-    assert "United States: 1 yes" in messages[f"proposal-{proposal.id}-vote"]
-    assert messages[f"proposal-{proposal.id}-announce"].startswith("Tally: 1 yes, 0 no, 0 abstain.")
-    # The PRC delegate has not voted: their own fragment offers the ballot buttons.
-    assert 'name="choice" value="yes"' in messages[f"proposal-{proposal.id}-vote"]
+    assert set(messages) == {tally, announce}
+    assert "United States: 1 yes" in messages[tally]
+    assert messages[announce].startswith("Tally: 1 yes, 0 no, 0 abstain.")
+    # Nobody's ballot buttons travel with the tally: each page keeps its own.
+    assert 'name="choice"' not in messages[tally]
+    # The voter's own streams (another tab) learn that their ballot is in.
+    mine = dict(render_for(db, viewer(db, cast, cast.us_delegate), batch))
+    assert set(mine) == {tally, announce, f"proposal-{proposal.id}-ballot"}
+    assert "You voted: Yes." in mine[f"proposal-{proposal.id}-ballot"]
 
 
 def test_a_new_argument_is_sent_as_one_item_plus_the_balance(db: Session, cast: Cast) -> None:

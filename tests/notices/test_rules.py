@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.commissions.rules import Seat
 from app.notices import rules
 from app.notices.rules import Candidate
-from app.proposals.rules import ProposalFacts, Seat
+from app.proposals.rules import ProposalFacts
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 ME = 7

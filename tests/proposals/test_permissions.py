@@ -445,8 +445,10 @@ def test_participants_of_another_commission_cannot_be_invited(
 
 def test_the_ballot_shortcut_sees_what_the_full_path_sees(db: Session, cast: Cast) -> None:
     from app.errors import NotFound as Missing
+    from app.voting.ballot import voter_for
 
     proposal = to_stage(db, cast, "voting")
+    vote = open_vote_of(db, proposal)
     for user in (
         cast.us_delegate,
         cast.us_colleague,
@@ -455,12 +457,17 @@ def test_the_ballot_shortcut_sees_what_the_full_path_sees(db: Session, cast: Cas
         cast.unseated,
     ):
         full = acting_on(db, proposal.id, user)
-        short = voting.acting_for_ballot(db, proposal.id, user)
+        short = voter_for(db, proposal.id, vote.id, user)
         assert short.seat == full.seat
-        assert short.facts.stage == full.facts.stage
-        assert short.facts.session_over == full.facts.session_over
-    with pytest.raises(Missing):
-        voting.acting_for_ballot(db, proposal.id, cast.stranger)
+        assert short.vote.id == vote.id
+        assert (short.commission_id, short.working_group_id) == (
+            full.proposal.commission_id,
+            full.group.id,
+        )
+    with pytest.raises(Missing, match="no proposal"):
+        voter_for(db, proposal.id, vote.id, cast.stranger)
+    with pytest.raises(Missing, match="no such vote"):
+        voter_for(db, proposal.id, vote.id + 1000, cast.us_delegate)
     draft = to_stage(db, cast, "draft")
-    with pytest.raises(Missing):
-        voting.acting_for_ballot(db, draft.id, cast.us_delegate)
+    with pytest.raises(Missing, match="no proposal"):
+        voter_for(db, draft.id, vote.id, cast.us_delegate)

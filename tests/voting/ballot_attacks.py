@@ -682,7 +682,7 @@ def watch_the_room(
             api, headers={"Authorization": f"Bearer {room.token}"}
         ).json()
         seen = _tallies("page", html) + _tallies(
-            "stream", stream.latest(f"proposal-{proposal_id}-vote")
+            "stream", stream.latest(f"proposal-{proposal_id}-tally")
         )
         seen += _tallies("announce", stream.latest(f"proposal-{proposal_id}-announce"))
         for d in shown.get("by_delegation", []):
@@ -697,7 +697,7 @@ def watch_the_room(
             (
                 _normalized(html, proposal_id, vote_id),
                 json.dumps(api_view, sort_keys=True),
-                _normalized(stream.latest(f"proposal-{proposal_id}-vote"), proposal_id, vote_id),
+                _normalized(stream.latest(f"proposal-{proposal_id}-tally"), proposal_id, vote_id),
                 stream.latest(f"proposal-{proposal_id}-announce"),
             )
         )
@@ -711,7 +711,7 @@ def watch_the_room(
         for username, choice in voters:
             mark = len(stream.events)
             room.cast(proposal_id, vote_id, username, choice)
-            stream.wait_for(f"proposal-{proposal_id}-vote", mark)
+            stream.wait_for(f"proposal-{proposal_id}-tally", mark)
             now_waiting, now_seen, view = look()
             views.append(view)
             gone = waiting - now_waiting

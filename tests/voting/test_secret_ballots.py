@@ -119,12 +119,11 @@ def test_even_with_running_tallies_shown_an_open_secret_vote_shows_only_turnout(
         ),
         role="instructor",
         delegation_id=None,
-        csrf_token="t",
     )
     event = LiveEvent(commission_id=me, kind="tally", proposal_id=proposal.id, subject_id=vote.id)
     messages = dict(render_for(db, viewer, [event]))
     assert messages[f"proposal-{proposal.id}-announce"] == "3 of 3 have voted."
-    assert "3 of 3 eligible have voted." in messages[f"proposal-{proposal.id}-vote"]
+    assert "3 of 3 eligible have voted." in messages[f"proposal-{proposal.id}-tally"]
     assert all("tally-row" not in html and "Tally:" not in html for html in messages.values())
     voting.close_vote(db, acting(db, proposal, cast.instructor), vote.id)
     assert "tally-row__name" in client.get(f"/proposals/{proposal.id}").text

@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.commissions.rules import Seat
 from app.instructor.dashboard import service as instructor
-from app.proposals.rules import Seat
 from app.voting import rules, tally
 from app.voting import service as voting
 from tests.conftest import Cast, QueryCounter, csrf_from, make_user, seat, sign_in

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.activity.models import Activity
 from app.commissions.models import Participant, WorkingGroup
+from app.commissions.rules import Seat
+from app.commissions.seats import seat_from
 from app.instructor.service import Roster, roster
-from app.proposals.acting import seat_from
 from app.proposals.models import Argument, Proposal
-from app.proposals.rules import Seat
 from app.voting import rules as voting_rules
 from app.voting.models import BallotReceipt, Vote
 

@@ -44,6 +44,7 @@ class LiveEvent:
     proposal_id: int | None = None
     subject_id: int | None = None  # the argument/amendment/inject id etc.
     delegation_id: int | None = None  # when set: only this delegation (and instructors)
+    participant_id: int | None = None  # whose own fragments changed too (say, their ballot)
 
     def __post_init__(self) -> None:
         # Checked at construction so a bad event fails in the code that made it, not in every
@@ -54,6 +55,7 @@ class LiveEvent:
         _check_id("proposal_id", self.proposal_id, required=False)
         _check_id("subject_id", self.subject_id, required=False)
         _check_id("delegation_id", self.delegation_id, required=False)
+        _check_id("participant_id", self.participant_id, required=False)
 
     def visible_to(self, delegation_id: int | None, *, instructor: bool = False) -> bool:
         """Whether a viewer seated in `delegation_id` (None: not seated) may receive this event."""
@@ -67,6 +69,7 @@ class LiveEvent:
                 "proposal_id": self.proposal_id,
                 "subject_id": self.subject_id,
                 "delegation_id": self.delegation_id,
+                "participant_id": self.participant_id,
             },
             separators=(",", ":"),
         )
@@ -92,6 +95,7 @@ class LiveEvent:
             proposal_id=data.get("proposal_id"),
             subject_id=data.get("subject_id"),
             delegation_id=data.get("delegation_id"),
+            participant_id=data.get("participant_id"),
         )
 
 
