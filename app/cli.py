@@ -36,17 +36,36 @@ def upgrade_database() -> None:
     command.upgrade(alembic_config(), "head")
 
 
-def _serve(host: str, port: int) -> None:
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        help="App processes (PostgreSQL only: live events reach every process by LISTEN/NOTIFY).",
+    ),
+]
+
+
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    settings = get_settings()
+    if workers > 1 and settings.is_sqlite:
+        typer.echo(
+            "Several processes need PostgreSQL: on SQLite live events stay inside one process "
+            "and one writer at a time is all the file allows. Serve with --workers 1, or set "
+            "DATABASE_URL to a PostgreSQL database.",
+            err=True,
+        )
+        raise typer.Exit(2)
     # Forwarded headers are believed only from the proxies named in FORWARDED_ALLOW_IPS:
     # otherwise any client could name its own address and step around the sign-in limits.
-    proxies = get_settings().forwarded_allow_ips
+    proxies = settings.forwarded_allow_ips
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies,
     )
@@ -60,9 +79,11 @@ def db_upgrade() -> None:
 
 
 @cli.command()
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = 1
+) -> None:
     """Serve the app (run `commission db upgrade` first)."""
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
 @cli.command()

@@ -121,6 +121,16 @@ class ServedApp:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def started_processes(self, expected: int, timeout: float = 30) -> int:
+        """How many app processes have logged their start, waiting a while for `expected`
+        (with --workers, the first to answer is not yet all of them)."""
+        deadline = time.monotonic() + timeout
+        while (count := self.log().count("Application startup complete")) < expected:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        return count
+
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30, **kwargs)  # type: ignore[arg-type]
 

@@ -81,7 +81,9 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
     compose_database: str,
 ) -> None:
     app = compose()["services"]["app"]
-    command = app["command"][-1].replace("--port 8000", "--port {port}")
+    # Compose writes a literal $ as $$; served_app fills {port} with str.format.
+    command = app["command"][-1].replace("$$", "$").replace("{", "{{").replace("}", "}}")
+    command = command.replace("--port 8000", "--port {port}")
     command = command.replace("--host 0.0.0.0", "--host 127.0.0.1")
     env = app_environment(
         compose_database,
@@ -95,6 +97,8 @@ def test_compose_start_command_serves_and_survives_a_database_restart(
             cookie = response.headers.get("set-cookie", "")
         assert "Secure" in cookie
         assert api_probe(base) == 401
+        # WEB_WORKERS, 2 unless set: two app processes on the one database.
+        assert served.started_processes(2) == 2
         # Kill every server-side connection of the app, as a database restart would.
         name = make_url(normalize_database_url(compose_database)).database
         admin = create_engine(

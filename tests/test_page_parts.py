@@ -43,6 +43,8 @@ def test_the_app_supplies_every_part_its_pages_ask_for() -> None:
     asked = {
         "proposal.vote_panel",
         "proposal.vote_out",
+        "proposal.tally_sentence",
+        "proposal.voters",
         "proposal.amendment_votes",
         "proposal.norm",
         "proposal.open_vote",

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import empty_postgres_database, is_postgres
-from tests.servers import app_environment, run_cli, served_app
+from tests.servers import COMMISSION, HOST, app_environment, run_cli, served_app
 
 PASSWORD = "demo-password"
 
@@ -160,3 +160,74 @@ def test_a_caucus_message_reaches_its_delegation_and_never_the_other(servers: li
     assert "Do not concede inspections." in "".join(readers["us-lab"][1])
     readers["prc-mfa"][0].join(timeout=2)
     assert readers["prc-mfa"][1] == []
+
+
+def vote_on(base: str, url: str) -> str:
+    """Open the vote on a proposal in debate; the ballot form's address."""
+    chair = Delegate(base, "us-state")
+    assert chair.post(url, url + "/stage", action="open_vote").status_code == 303
+    match = re.search(
+        r'action="(/proposals/\d+/votes/\d+/ballot)"', Delegate(base, "us-lab").client.get(url).text
+    )
+    assert match, "the ballot form is not on the page"
+    return match.group(1)
+
+
+def watch(base: str, username: str, wanted: str) -> tuple[threading.Thread, list[str]]:
+    found: list[str] = []
+    ready = threading.Event()
+    thread = threading.Thread(
+        target=follow, args=(base, username, wanted, found, ready), daemon=True
+    )
+    thread.start()
+    assert ready.wait(10), "the stream did not open"
+    return thread, found
+
+
+def a_ballot_reaches_the_room(reader_base: str, writer_base: str) -> tuple[str, str]:
+    """A ballot cast through the page form on one process, watched from another: what another
+    delegation's watcher received of the tally, and what the voter's own other stream did of
+    their ballot."""
+    url = proposal_in_debate(writer_base)
+    proposal_id = url.rsplit("/", 1)[1]
+    ballot = vote_on(writer_base, url)
+    other, other_found = watch(reader_base, "prc-mfa", f"proposal-{proposal_id}-tally")
+    own, own_found = watch(reader_base, "us-lab", f"proposal-{proposal_id}-ballot")
+    voter = Delegate(writer_base, "us-lab")
+    assert voter.post(url, ballot, choice="yes").status_code == 303
+    other.join(timeout=15)
+    own.join(timeout=15)
+    return "".join(other_found), "".join(own_found)
+
+
+def assert_drawn_for_each(tally: str, own: str) -> None:
+    """The watcher has the new count and nobody's ballot buttons; the voter, their ballot."""
+    assert "1 of" in tally and "eligible have voted" in tally
+    assert 'name="choice"' not in tally
+    assert "You voted: Yes." in own
+
+
+def test_a_ballot_reaches_every_watcher_across_processes(servers: list[str]) -> None:
+    tally, own = a_ballot_reaches_the_room(servers[0], servers[-1])
+    assert tally and own, "nothing arrived"
+    assert_drawn_for_each(tally, own)
+
+
+@pytest.mark.skipif(not is_postgres(), reason="several processes need PostgreSQL")
+def test_commission_serve_with_two_workers_carries_a_ballot_to_every_stream(
+    database_url: str,
+) -> None:
+    env = app_environment(database_url, SECRET_KEY="stream-test-secret-" + "z" * 32)
+    command = [COMMISSION, "serve", "--host", HOST, "--port", "{port}", "--workers", "2"]
+    with served_app(env, command=command) as served:
+        tally, own = a_ballot_reaches_the_room(served.base_url, served.base_url)
+        assert served.started_processes(2) == 2
+    assert tally and own, "nothing arrived"
+    assert_drawn_for_each(tally, own)
+
+
+def test_commission_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
+    env = app_environment(f"sqlite:///{tmp_path / 'one.db'}")
+    result = run_cli(["serve", "--workers", "2", "--port", "1"], env, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "Several processes need PostgreSQL" in result.stderr
