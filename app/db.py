@@ -18,23 +18,29 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from markupsafe import Markup
+from sqlalchemy import DateTime, Engine, MetaData, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import (
     DeclarativeBase,
+    MappedColumn,
+    Mapper,
     ORMExecuteState,
     Session,
     SessionTransaction,
+    mapped_column,
     sessionmaker,
 )
 
 from app.config import get_settings
+from app.markdown import render_markdown
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,6 +85,67 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - read by SQLAlchemy
+
+
+# --- user Markdown, rendered when written (app.markdown) ----------------------------------------
+
+RENDERED_FROM = "rendered_from"
+
+
+class SafeHTML(TypeDecorator[Markup]):
+    """HTML the app has sanitized itself, stored as text and read back as Markup: a template
+    shows it as it is."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Markup | None:
+        return None if value is None else Markup(value)  # noqa: S704 - stored by render_markdown
+
+
+def rendered_html(source: str) -> MappedColumn[Markup]:
+    """The column of the sanitized HTML of the Markdown column `source`, kept with it.
+
+    The ORM renders it whenever `source` is set (a new row, an edit, an archive's import; see
+    _keep_rendered below), and an INSERT that gives `source` without it gets it rendered too
+    (a bulk insert). Pages show it rather than rendering the text on every request.
+    """
+
+    def render_inserted(context: DefaultExecutionContext) -> str:
+        parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
+        return str(render_markdown(parameters.get(source)))
+
+    return mapped_column(
+        SafeHTML, default=render_inserted, server_default="", info={RENDERED_FROM: source}
+    )
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _keep_rendered(mapper: Mapper[Any], class_: type) -> None:
+    """Setting a model's Markdown sets its HTML column (rendered_html) in the same stroke."""
+    for column in mapper.columns:
+        source = column.info.get(RENDERED_FROM)
+        if source is None:
+            continue
+        html = mapper.get_property_by_column(column).key
+        event.listen(getattr(class_, source), "set", partial(_render_into, html))
+
+
+def _render_into(html: str, target: Any, value: str | None, _old: Any, _initiator: Any) -> None:
+    setattr(target, html, render_markdown(value))
+
+
+def rendered_columns() -> list[tuple[str, str, str]]:
+    """Every (table, Markdown column, HTML column) of the models, for app.markdown.rerender."""
+    return [
+        (table.name, column.info[RENDERED_FROM], column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if RENDERED_FROM in column.info
+    ]
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

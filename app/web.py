@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import ROOT_DIR, get_settings
 from app.i18n import current_locale, gettext, negotiate_locale, ngettext
-from app.markdown import plain_text, render_markdown
+from app.markdown import plain_text
 from app.textdiff import diff_lines
 
 CSRF_COOKIE = "commission_csrf"
@@ -88,7 +88,6 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["markdown"] = render_markdown
     env.filters["plain_text"] = plain_text
     env.filters["diff_lines"] = diff_lines
     env.filters["datetime"] = _format_datetime
