@@ -291,26 +291,26 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         yield session
 
 
-def _may_write_on_read(request: Request) -> bool:
-    """API reads note when their token was last used, so they may write too."""
-    return request.url.path.startswith("/api/")
-
-
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; the request's single commit point.
 
-    Unsafe methods (and API calls) get an IMMEDIATE transaction on SQLite. The commit happens when
-    the route returns, before the response goes out, so a redirect after a POST
-    always lands on committed data.
+    Unsafe methods get an IMMEDIATE transaction on SQLite; a read that must write after all
+    says so with begin_writing. The commit happens when the route returns, before the response
+    goes out, so a redirect after a POST always lands on committed data.
     """
     engine = get_engine(get_settings().database_url)
-    bind = (
-        engine
-        if request.method in SAFE_METHODS and not _may_write_on_read(request)
-        else writing(engine)
-    )
+    bind = engine if request.method in SAFE_METHODS else writing(engine)
     with _unit_of_work(bind) as session:
         yield session
+
+
+def begin_writing(session: Session) -> None:
+    """End a transaction that has only read, and begin one that may write, taking SQLite's write
+    lock at BEGIN (see `writing`): for a read that finds, now and then, that it must write (an
+    API token's use, noted every few minutes), without every read taking the lock. Objects
+    already loaded stay loaded (the app's sessions do not expire them on commit)."""
+    session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
