@@ -15,7 +15,7 @@ connection (AppSession): nothing was written yet, so nothing can be doubled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache, partial
@@ -40,7 +40,7 @@ from sqlalchemy.orm import (
 )
 
 from app.config import get_settings
-from app.markdown import render_markdown
+from app.markdown import plain_text, render_markdown
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,6 +90,8 @@ class Base(DeclarativeBase):
 # --- user Markdown, rendered when written (app.markdown) ----------------------------------------
 
 RENDERED_FROM = "rendered_from"
+RENDERED_BY = "rendered_by"
+Renderer = Callable[[str | None], str]
 
 
 class SafeHTML(TypeDecorator[Markup]):
@@ -113,35 +115,47 @@ def rendered_html(source: str) -> MappedColumn[Markup]:
     _keep_rendered below), and an INSERT that gives `source` without it gets it rendered too
     (a bulk insert). Pages show it rather than rendering the text on every request.
     """
+    return _rendered(source, SafeHTML, render_markdown)
 
+
+def rendered_text(source: str) -> MappedColumn[str]:
+    """The column of the plain text of the Markdown column `source` (a snippet's words), kept
+    with it as rendered_html keeps the HTML."""
+    return _rendered(source, Text, plain_text)
+
+
+def _rendered(source: str, type_: Any, render: Renderer) -> MappedColumn[Any]:
     def render_inserted(context: DefaultExecutionContext) -> str:
         parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
-        return str(render_markdown(parameters.get(source)))
+        return str(render(parameters.get(source)))
 
-    return mapped_column(
-        SafeHTML, default=render_inserted, server_default="", info={RENDERED_FROM: source}
-    )
+    info = {RENDERED_FROM: source, RENDERED_BY: render}
+    return mapped_column(type_, default=render_inserted, server_default="", info=info)
 
 
 @event.listens_for(Base, "mapper_configured", propagate=True)
 def _keep_rendered(mapper: Mapper[Any], class_: type) -> None:
-    """Setting a model's Markdown sets its HTML column (rendered_html) in the same stroke."""
+    """Setting a model's Markdown sets its rendered columns in the same stroke."""
     for column in mapper.columns:
         source = column.info.get(RENDERED_FROM)
         if source is None:
             continue
-        html = mapper.get_property_by_column(column).key
-        event.listen(getattr(class_, source), "set", partial(_render_into, html))
+        target = mapper.get_property_by_column(column).key
+        render = column.info[RENDERED_BY]
+        event.listen(getattr(class_, source), "set", partial(_render_into, target, render))
 
 
-def _render_into(html: str, target: Any, value: str | None, _old: Any, _initiator: Any) -> None:
-    setattr(target, html, render_markdown(value))
+def _render_into(
+    target_key: str, render: Renderer, target: Any, value: str | None, _old: Any, _by: Any
+) -> None:
+    setattr(target, target_key, render(value))
 
 
-def rendered_columns() -> list[tuple[str, str, str]]:
-    """Every (table, Markdown column, HTML column) of the models, for app.markdown.rerender."""
+def rendered_columns() -> list[tuple[str, str, str, Renderer]]:
+    """Every (table, Markdown column, rendered column, renderer) of the models: what
+    app.markdown.rerender is given, one renderer at a time."""
     return [
-        (table.name, column.info[RENDERED_FROM], column.name)
+        (table.name, column.info[RENDERED_FROM], column.name, column.info[RENDERED_BY])
         for table in Base.metadata.sorted_tables
         for column in table.columns
         if RENDERED_FROM in column.info

@@ -3,17 +3,18 @@
 Also as plain text, for snippets (search results, the dashboard), from the same parse.
 
 Rendered once, when written, not on every page: each column of user Markdown has a column of
-its HTML beside it (`app.db.rendered_html`, e.g. `Argument.body` and `Argument.body_html`),
-which the ORM fills whenever the text is set, and the templates show that. So when what
-`render_markdown` makes changes (the allowed tags or attributes, the heading shift,
-markdown-it's options or version), the HTML already stored is stale: add a migration whose
-upgrade calls `rerender(op.get_bind(), COLUMNS)`, with the list of columns written out in it as
-migration 0009 does (`app.db.rendered_columns()` lists them today).
+its HTML beside it (`app.db.rendered_html`, e.g. `Argument.body` and `Argument.body_html`;
+a norm also its plain text, `app.db.rendered_text`), which the ORM fills whenever the text is
+set, and the templates show that. So when what `render_markdown` or `plain_text` makes changes
+(the allowed tags or attributes, the heading shift, markdown-it's options or version), what is
+stored is stale: add a migration whose upgrade calls `rerender(op.get_bind(), COLUMNS)` (with
+`render=plain_text` for the plain-text columns), the columns written out in it as migration
+0009 does (`app.db.rendered_columns()` lists them today).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import nh3
 import sqlalchemy as sa
@@ -48,11 +49,16 @@ def render_markdown(text: str | None) -> Markup:
 
 
 def rerender(
-    connection: sa.Connection, columns: Iterable[tuple[str, str, str]], *, batch: int = 500
+    connection: sa.Connection,
+    columns: Iterable[tuple[str, str, str]],
+    *,
+    render: Callable[[str | None], str] = render_markdown,
+    batch: int = 500,
 ) -> int:
-    """Render the stored Markdown again into its HTML column, for each (table, text column,
-    HTML column) of `columns`, `batch` rows at a time in the order of their `id`; returns how
-    many rows were written. What a migration calls when the renderer has changed (see above)."""
+    """Render the stored Markdown again with `render` into its column, for each (table, text
+    column, rendered column) of `columns`, `batch` rows at a time in the order of their `id`;
+    returns how many rows were written. What a migration calls when the renderer has changed
+    (see above)."""
     written = 0
     for table_name, source, target in columns:
         table = sa.table(table_name, sa.column("id"), sa.column(source), sa.column(target))
@@ -70,7 +76,7 @@ def rerender(
             if not rows:
                 break
             connection.execute(
-                change, [{"row_id": i, "html": str(render_markdown(text))} for i, text in rows]
+                change, [{"row_id": i, "html": str(render(text))} for i, text in rows]
             )
             written += len(rows)
             last = rows[-1][0]

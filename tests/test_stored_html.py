@@ -10,8 +10,8 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from app.caucus.models import CaucusMessage
-from app.db import RENDERED_FROM, Base, rendered_columns
-from app.markdown import render_markdown
+from app.db import RENDERED_BY, RENDERED_FROM, Base, rendered_columns
+from app.markdown import plain_text, render_markdown
 from app.proposals.models import Argument, Revision
 from app.web import templates
 from tests.conftest import Cast, post_form, sign_in
@@ -37,22 +37,25 @@ def assert_no_script(page: str) -> None:
         assert forbidden not in page, forbidden
 
 
-def test_each_markdown_column_renders_into_its_html_column_when_set() -> None:
+def test_each_markdown_column_renders_into_its_columns_when_set() -> None:
     checked = 0
     for mapper in Base.registry.mappers:
         for column in mapper.columns:
             source = column.info.get(RENDERED_FROM)
             if source is None:
                 continue
+            render = column.info[RENDERED_BY]
             item: Any = mapper.class_(**{source: HOSTILE})
-            assert getattr(item, column.key) == render_markdown(HOSTILE), mapper.class_
+            assert getattr(item, column.key) == render(HOSTILE), mapper.class_
             setattr(item, source, "*changed*")
-            assert getattr(item, column.key) == render_markdown("*changed*"), mapper.class_
+            assert getattr(item, column.key) == render("*changed*"), mapper.class_
             checked += 1
     assert checked == len(rendered_columns())
-    assert {"arguments", "revisions", "amendments", "injects", "role_briefs", "norms"} <= {
-        table for table, _source, _html in rendered_columns()
+    html = {
+        table for table, _source, _html, render in rendered_columns() if render is render_markdown
     }
+    assert {"arguments", "revisions", "amendments", "injects", "role_briefs", "norms"} <= html
+    assert ("norms", "text", "text_plain", plain_text) in rendered_columns()
 
 
 def test_an_argument_posted_on_the_page_is_stored_rendered_and_shown_as_stored(

@@ -18,7 +18,6 @@ from app.archive.tables import table_queries
 from app.commissions.models import Commission
 from app.db import Base, rendered_columns
 from app.errors import Invalid
-from app.markdown import render_markdown
 from app.norms import registry
 from app.norms.registry import RegistryQuery
 from app.proposals import service as proposals
@@ -75,16 +74,16 @@ def test_import_renders_the_texts_the_file_does_not_carry_as_html(
 ) -> None:
     """The file keeps the Markdown only; the imported rows get their HTML as written ones do."""
     keys = {key for table in TABLES for row in exported[table] for key in row}
-    assert not any(key.endswith("_html") for key in keys)
+    assert not any(key.endswith(("_html", "_plain")) for key in keys)
     imported = archive.import_commission(db, copy.deepcopy(exported), created_by=cast.instructor)
     db.flush()
     db.expire_all()  # what the database holds, not what the session remembers
     rendered = 0
     for table, query in table_queries(imported).items():
-        columns = [(s, h) for t, s, h in rendered_columns() if t == table]
+        columns = [(s, c, render) for t, s, c, render in rendered_columns() if t == table]
         for row in db.scalars(query) if columns else ():
-            for source, html in columns:
-                assert getattr(row, html) == render_markdown(getattr(row, source)), table
+            for source, column, render in columns:
+                assert getattr(row, column) == render(getattr(row, source)), table
                 rendered += bool(getattr(row, source))
     assert rendered >= 10
 
