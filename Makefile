@@ -53,6 +53,8 @@ bench: $(INSTALLED)
 	$(PY) -m bench.report --db $(BENCH_DB) --url $(BENCH_PG)_report \
 		--participants 12 --proposals 40 --requests 5
 	$(PY) -m bench.seating --n 100 --runs 3
+	$(PY) bench/ceiling.py --db $(BENCH_DB) --url $(BENCH_PG)_pages \
+		--arguments 50 --duration 1 --rounds 1
 ifeq ($(BENCH_DB),postgres)
 	$(PY) bench/outage.py --url $(BENCH_PG)_outage \
 		--clients 2 --kills 1 --cut-seconds 1 --calm-seconds 1

@@ -15,26 +15,32 @@ connection (AppSession): nothing was written yet, so nothing can be doubled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from markupsafe import Markup
+from sqlalchemy import DateTime, Engine, MetaData, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import (
     DeclarativeBase,
+    MappedColumn,
+    Mapper,
     ORMExecuteState,
     Session,
     SessionTransaction,
+    mapped_column,
     sessionmaker,
 )
 
 from app.config import get_settings
+from app.markdown import plain_text, render_markdown
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,6 +85,81 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - read by SQLAlchemy
+
+
+# --- user Markdown, rendered when written (app.markdown) ----------------------------------------
+
+RENDERED_FROM = "rendered_from"
+RENDERED_BY = "rendered_by"
+Renderer = Callable[[str | None], str]
+
+
+class SafeHTML(TypeDecorator[Markup]):
+    """HTML the app has sanitized itself, stored as text and read back as Markup: a template
+    shows it as it is."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Markup | None:
+        return None if value is None else Markup(value)  # noqa: S704 - stored by render_markdown
+
+
+def rendered_html(source: str) -> MappedColumn[Markup]:
+    """The column of the sanitized HTML of the Markdown column `source`, kept with it.
+
+    The ORM renders it whenever `source` is set (a new row, an edit, an archive's import; see
+    _keep_rendered below), and an INSERT that gives `source` without it gets it rendered too
+    (a bulk insert). Pages show it rather than rendering the text on every request.
+    """
+    return _rendered(source, SafeHTML, render_markdown)
+
+
+def rendered_text(source: str) -> MappedColumn[str]:
+    """The column of the plain text of the Markdown column `source` (a snippet's words), kept
+    with it as rendered_html keeps the HTML."""
+    return _rendered(source, Text, plain_text)
+
+
+def _rendered(source: str, type_: Any, render: Renderer) -> MappedColumn[Any]:
+    def render_inserted(context: DefaultExecutionContext) -> str:
+        parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
+        return str(render(parameters.get(source)))
+
+    info = {RENDERED_FROM: source, RENDERED_BY: render}
+    return mapped_column(type_, default=render_inserted, server_default="", info=info)
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _keep_rendered(mapper: Mapper[Any], class_: type) -> None:
+    """Setting a model's Markdown sets its rendered columns in the same stroke."""
+    for column in mapper.columns:
+        source = column.info.get(RENDERED_FROM)
+        if source is None:
+            continue
+        target = mapper.get_property_by_column(column).key
+        render = column.info[RENDERED_BY]
+        event.listen(getattr(class_, source), "set", partial(_render_into, target, render))
+
+
+def _render_into(
+    target_key: str, render: Renderer, target: Any, value: str | None, _old: Any, _by: Any
+) -> None:
+    setattr(target, target_key, render(value))
+
+
+def rendered_columns() -> list[tuple[str, str, str, Renderer]]:
+    """Every (table, Markdown column, rendered column, renderer) of the models: what
+    app.markdown.rerender is given, one renderer at a time."""
+    return [
+        (table.name, column.info[RENDERED_FROM], column.name, column.info[RENDERED_BY])
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if RENDERED_FROM in column.info
+    ]
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -224,26 +305,26 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         yield session
 
 
-def _may_write_on_read(request: Request) -> bool:
-    """API reads note when their token was last used, so they may write too."""
-    return request.url.path.startswith("/api/")
-
-
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; the request's single commit point.
 
-    Unsafe methods (and API calls) get an IMMEDIATE transaction on SQLite. The commit happens when
-    the route returns, before the response goes out, so a redirect after a POST
-    always lands on committed data.
+    Unsafe methods get an IMMEDIATE transaction on SQLite; a read that must write after all
+    says so with begin_writing. The commit happens when the route returns, before the response
+    goes out, so a redirect after a POST always lands on committed data.
     """
     engine = get_engine(get_settings().database_url)
-    bind = (
-        engine
-        if request.method in SAFE_METHODS and not _may_write_on_read(request)
-        else writing(engine)
-    )
+    bind = engine if request.method in SAFE_METHODS else writing(engine)
     with _unit_of_work(bind) as session:
         yield session
+
+
+def begin_writing(session: Session) -> None:
+    """End a transaction that has only read, and begin one that may write, taking SQLite's write
+    lock at BEGIN (see `writing`): for a read that finds, now and then, that it must write (an
+    API token's use, noted every few minutes), without every read taking the lock. Objects
+    already loaded stay loaded (the app's sessions do not expire them on commit)."""
+    session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

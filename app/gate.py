@@ -8,8 +8,11 @@ costs no thread and no connection.
 
 * Every request that may touch the database waits for one of `max_in_flight` places (the pool
   has that many connections, the threadpool more threads).
-* On SQLite, requests that write also wait for the process's one writer place: SQLite allows a
-  single writer anyway, and queueing writers here keeps them from holding threads while blocked.
+* On SQLite, requests that write (unsafe methods) also wait for the process's one writer place:
+  SQLite allows a single writer anyway, and queueing writers here keeps them from holding
+  threads while blocked. A read that must write now and then (an API token's use, noted every
+  few minutes: app.accounts.auth.api_user) waits for SQLite's lock itself, up to the busy
+  timeout, rather than make every API read queue for the writer place.
 
 Event streams and static files pass straight through: they hold no session while they run.
 """
@@ -47,7 +50,7 @@ class RequestGate:
             await self.app(scope, receive, send)
             return
         places, writer = self._locks()
-        writes = scope["method"] not in SAFE_METHODS or scope["path"].startswith("/api/")
+        writes = scope["method"] not in SAFE_METHODS
         async with places:
             if self.sqlite and writes:
                 async with writer:

@@ -1,11 +1,23 @@
 """User text as sanitized Markdown: markdown-it (raw HTML off) and then nh3 as a second wall.
 
 Also as plain text, for snippets (search results, the dashboard), from the same parse.
+
+Rendered once, when written, not on every page: each column of user Markdown has a column of
+its HTML beside it (`app.db.rendered_html`, e.g. `Argument.body` and `Argument.body_html`;
+a norm also its plain text, `app.db.rendered_text`), which the ORM fills whenever the text is
+set, and the templates show that. So when what `render_markdown` or `plain_text` makes changes
+(the allowed tags or attributes, the heading shift, markdown-it's options or version), what is
+stored is stale: add a migration whose upgrade calls `rerender(op.get_bind(), COLUMNS)` (with
+`render=plain_text` for the plain-text columns), the columns written out in it as migration
+0009 does (`app.db.rendered_columns()` lists them today).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import nh3
+import sqlalchemy as sa
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
@@ -18,6 +30,14 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
+# One sanitizer, built once: its rules are compiled when it is made.
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer nofollow",
+)
+
 
 def render_markdown(text: str | None) -> Markup:
     if not text:
@@ -25,14 +45,42 @@ def render_markdown(text: str | None) -> Markup:
     html = _markdown.render(text)
     # A user's "# Heading" would compete with the page's own h1, so headings start at h2.
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return Markup(cleaned)  # noqa: S704 - sanitized by nh3 just above
+    return Markup(_cleaner.clean(html))  # noqa: S704 - sanitized by nh3 just above
+
+
+def rerender(
+    connection: sa.Connection,
+    columns: Iterable[tuple[str, str, str]],
+    *,
+    render: Callable[[str | None], str] = render_markdown,
+    batch: int = 500,
+) -> int:
+    """Render the stored Markdown again with `render` into its column, for each (table, text
+    column, rendered column) of `columns`, `batch` rows at a time in the order of their `id`;
+    returns how many rows were written. What a migration calls when the renderer has changed
+    (see above)."""
+    written = 0
+    for table_name, source, target in columns:
+        table = sa.table(table_name, sa.column("id"), sa.column(source), sa.column(target))
+        change = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values({target: sa.bindparam("html")})
+        )
+        last = None
+        while True:
+            page = sa.select(table.c.id, table.c[source]).order_by(table.c.id).limit(batch)
+            if last is not None:
+                page = page.where(table.c.id > last)
+            rows = connection.execute(page).all()
+            if not rows:
+                break
+            connection.execute(
+                change, [{"row_id": i, "html": str(render(text))} for i, text in rows]
+            )
+            written += len(rows)
+            last = rows[-1][0]
+    return written
 
 
 def plain_text(text: str | None) -> str:

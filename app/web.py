@@ -14,16 +14,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
 from jinja2_fragments import render_block as render_block_of
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import ROOT_DIR, get_settings
 from app.i18n import current_locale, gettext, negotiate_locale, ngettext
-from app.markdown import plain_text, render_markdown
+from app.markdown import plain_text
 from app.textdiff import diff_lines
 
 CSRF_COOKIE = "commission_csrf"
@@ -79,6 +87,28 @@ def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") ->
     return value.strftime(fmt) if value else ""
 
 
+# A translated message without variables, as Markup: the same few words are asked for hundreds of
+# times on a page (a reply form under each argument). Keyed by the translated text, so it holds
+# whatever the catalogs say.
+_ESCAPED: dict[str, Markup] = {}
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: Jinja's newstyle gettext (the translation, Markup when
+    escaping, then `% variables`, so "%%" is "%"), with the Markup of a message without
+    variables made once and not on every call."""
+    text = gettext(message)
+    if not eval_ctx.autoescape:
+        return text % variables
+    if variables:
+        return Markup(text) % variables  # noqa: S704 - the variables are escaped by %
+    markup = _ESCAPED.get(text)
+    if markup is None:
+        markup = _ESCAPED[text] = Markup(text) % {}  # noqa: S704 - a catalog's text, escaped
+    return markup
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(ROOT_DIR / "templates")),
@@ -89,7 +119,7 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["markdown"] = render_markdown
+    env.globals["_"] = env.globals["gettext"] = _template_gettext
     env.filters["plain_text"] = plain_text
     env.filters["diff_lines"] = diff_lines
     env.filters["datetime"] = _format_datetime

@@ -50,3 +50,23 @@ def test_locale_negotiation_falls_back_to_english() -> None:
     assert negotiate_locale(None) == "en"
     assert negotiate_locale("fr-FR,fr;q=0.9") == "en"
     assert negotiate_locale("en-GB,en;q=0.8") == "en"
+
+
+def test_template_gettext_says_what_jinjas_own_says() -> None:
+    """The pages' `_()` keeps the Markup of a message without variables; it must give what
+    Jinja's newstyle gettext gives: escaped variables, "%%" as "%", under any catalog."""
+    from jinja2 import Environment
+
+    from app.i18n import gettext, ngettext
+    from app.web import templates
+
+    reference = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    reference.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    source = (
+        '{{ _("Reply") }}|{{ _("Reply") }}|{{ gettext("Stance") }}|{{ _("100%% sure") }}|'
+        '{{ _("Hidden by an instructor: %(reason)s", reason="<b>x</b> 5%") }}|'
+        '{{ ngettext("%(num)d member", "%(num)d members", 2) }}|{{ _("<b>") }}'
+    )
+    ours = templates.env.from_string(source).render()
+    assert ours == reference.from_string(source).render()
+    assert ours.startswith("Reply|Reply|Stance|100% sure|Hidden by an instructor: &lt;b&gt;")

@@ -13,12 +13,17 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.orm import Session
 
+from app.caucus.models import CaucusMessage
 from app.cli import alembic_config
+from app.commissions.models import Delegation
 from app.config import ROOT_DIR, normalize_database_url
-from app.db import SEARCH_INDEX_OBJECTS, in_model_schema
+from app.db import SEARCH_INDEX_OBJECTS, in_model_schema, rendered_columns
+from app.demo import ensure_demo
 from app.models import Base
+from app.proposals.models import Amendment, Revision
 from tests.conftest import empty_postgres_database, is_postgres
 
 
@@ -86,3 +91,40 @@ def test_alembic_works_from_the_repository_root(scratch_url: str) -> None:
             timeout=120,
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_the_html_migration_renders_the_rows_already_there(scratch_url: str) -> None:
+    """0009 adds an HTML column beside each column of user Markdown (and a norm's plain text)
+    and fills them by rendering the text as it stands, in every row of every such table."""
+    config = config_for(scratch_url)
+    command.upgrade(config, "head")
+    engine = create_engine(normalize_database_url(scratch_url))
+    with Session(engine) as session, session.begin():
+        ensure_demo(session)  # briefs, mandates, injects, arguments, revisions, norms
+        revision = session.scalars(select(Revision).order_by(Revision.id)).first()
+        delegation = session.scalars(select(Delegation).order_by(Delegation.id)).first()
+        assert revision is not None and delegation is not None
+        session.add(CaucusMessage(delegation_id=delegation.id, body="ours"))
+        session.add(
+            Amendment(
+                proposal_id=revision.proposal_id,
+                base_revision_number=revision.number,
+                text="new",
+                rationale="why",
+            )
+        )
+    command.downgrade(config, "0008")
+    with engine.begin() as conn:  # text written by the code before 0009, script and all
+        for table, source, _rendered, _render in rendered_columns():
+            conn.execute(
+                text(f"UPDATE {table} SET {source} = '**Now** <script>x</script> ' || {source}")
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        for table, source, rendered, render in rendered_columns():
+            rows = conn.execute(text(f"SELECT {source}, {rendered} FROM {table}")).all()
+            assert rows, table
+            for markdown, stored in rows:
+                assert stored == str(render(markdown)), (table, markdown)
+                assert stored.startswith(("<p><strong>Now</strong>", "Now <script>")), stored
+    engine.dispose()

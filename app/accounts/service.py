@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -275,15 +275,27 @@ def start_session(
     return NewSession(record=record, token=token)
 
 
+# Who is asking, on every request: one statement each, by the unique index on the token's hash,
+# built once (SQLAlchemy then also keeps its cache key) rather than on every request.
+_SESSION_OF_TOKEN = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now"),
+    )
+)
+_API_TOKEN = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def find_session(session: Session, token: str) -> tuple[UserSession, User] | None:
     row = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(
-            UserSession.token_hash == hash_token(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(),
-        )
+        _SESSION_OF_TOKEN, {"token_hash": hash_token(token), "now": utcnow()}
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -305,11 +317,7 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 def find_api_token(session: Session, token: str) -> tuple[ApiToken, User] | None:
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.execute(_API_TOKEN, {"token_hash": hash_token(token)}).first()
     return (row[0], row[1]) if row else None
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, rendered_html, utcnow
 
 
 class CaucusMessage(Base):
@@ -25,4 +26,5 @@ class CaucusMessage(Base):
         ForeignKey("participants.id", ondelete="SET NULL")
     )
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[Markup] = rendered_html("body")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,7 +20,7 @@ from app.commissions.rules import (
     VISIBILITIES,
     VOTING_RULES,
 )
-from app.db import Base, one_of, utcnow
+from app.db import Base, one_of, rendered_html, utcnow
 
 # The rules in force for a working group's proposals, by column name: a scenario's groups hold
 # the defaults a commission starts with, a commission's groups the rules its votes copy.
@@ -75,6 +76,7 @@ class Commission(Base):
     )
     title: Mapped[str] = mapped_column(String(200))
     public_briefing: Mapped[str] = mapped_column(Text, default="")
+    public_briefing_html: Mapped[Markup] = rendered_html("public_briefing")
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="setup")
     charter_visibility: Mapped[str] = mapped_column(String(10), default="private")
@@ -118,6 +120,7 @@ class Delegation(Base):
     name: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(10), default="member")
     brief: Mapped[str] = mapped_column(Text, default="")
+    brief_html: Mapped[Markup] = rendered_html("brief")
     position: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -154,6 +157,7 @@ class WorkingGroup(GroupRuleColumns, Base):
     pillar: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(120))
     mandate: Mapped[str] = mapped_column(Text, default="")
+    mandate_html: Mapped[Markup] = rendered_html("mandate")
     position: Mapped[int] = mapped_column(default=0)
 
     commission: Mapped[Commission] = relationship(back_populates="working_groups", lazy="raise")
@@ -179,6 +183,9 @@ class RoleBrief(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     goals: Mapped[str] = mapped_column(Text, default="")
     red_lines: Mapped[str] = mapped_column(Text, default="")
+    summary_html: Mapped[Markup] = rendered_html("summary")
+    goals_html: Mapped[Markup] = rendered_html("goals")
+    red_lines_html: Mapped[Markup] = rendered_html("red_lines")
     position: Mapped[int] = mapped_column(default=0)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, one_of, utcnow
+from app.db import Base, one_of, rendered_html, utcnow
 from app.injects.rules import INJECT_STATUSES, TRIGGERS
 
 
@@ -30,6 +31,7 @@ class Inject(Base):
     code: Mapped[str | None] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[Markup] = rendered_html("body")
     working_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("working_groups.id", ondelete="SET NULL")
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, rendered_html, rendered_text, utcnow
 
 
 class Norm(Base):
@@ -32,6 +33,8 @@ class Norm(Base):
     code: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    text_html: Mapped[Markup] = rendered_html("text")
+    text_plain: Mapped[str] = rendered_text("text")  # the registry's snippet
     # Per delegation: {"US": {"yes": 4, "no": 1, "abstain": 0}, ...}; totals only when secret.
     tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     adopted_at: Mapped[datetime] = mapped_column(default=utcnow)

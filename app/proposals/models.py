@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.commissions.models import Participant, WorkingGroup
-from app.db import Base, one_of, utcnow
+from app.db import Base, one_of, rendered_html, utcnow
 from app.proposals.rules import AMENDMENT_STATUSES, SPONSORSHIP_STATUSES, STAGES, STANCES
 
 
@@ -98,6 +99,8 @@ class Revision(Base):
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text, default="")
+    text_html: Mapped[Markup] = rendered_html("text")
+    rationale_html: Mapped[Markup] = rendered_html("rationale")
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL")
     )
@@ -126,6 +129,7 @@ class Amendment(Base):
     base_revision_number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text, default="")
+    rationale_html: Mapped[Markup] = rendered_html("rationale")
     status: Mapped[str] = mapped_column(String(10), default="proposed")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
@@ -153,6 +157,7 @@ class Argument(Base):
     )
     stance: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[Markup] = rendered_html("body")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     hidden_at: Mapped[datetime | None]
     hidden_by_id: Mapped[int | None] = mapped_column(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.commissions.models import GroupRuleColumns
-from app.db import Base, one_of, utcnow
+from app.db import Base, one_of, rendered_html, utcnow
 from app.injects.rules import TRIGGERS
 
 DELEGATION_STATUSES = ("member", "observer")
@@ -34,6 +35,7 @@ class Scenario(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     public_briefing: Mapped[str] = mapped_column(Text, default="")
+    public_briefing_html: Mapped[Markup] = rendered_html("public_briefing")
     is_builtin: Mapped[bool] = mapped_column(default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cloned_from_id: Mapped[int | None] = mapped_column(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.accounts.models import ApiToken
-from tests.conftest import Cast, csrf_from, make_user, post_form, sign_in
+from tests.conftest import Cast, QueryCounter, csrf_from, make_user, post_form, sign_in
 
 
 def create_token(client: TestClient, name: str = "roster sync") -> str:
@@ -109,3 +109,41 @@ def test_token_use_is_noted_at_most_every_few_minutes(client: TestClient, db: Se
     db.refresh(record)
     assert record.last_used_at is not None
     assert record.last_used_at > first
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def test_an_api_read_costs_one_lookup_and_writes_only_when_the_last_use_is_stale(
+    client: TestClient, db: Session, count_queries: QueryCounter
+) -> None:
+    user = make_user(db, "pat")
+    record, token = accounts.create_api_token(db, user, "script")
+    headers = {"Authorization": f"Bearer {token}"}
+    count_queries.statements.clear()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    first = [s.split()[0].upper() for s in count_queries.statements]
+    assert first.count("UPDATE") == 1, count_queries.statements  # never used: noted now
+    count_queries.statements.clear()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    # Within the resolution: the token and its user in one statement, and nothing written.
+    statements = [
+        s for s in count_queries.statements if not s.upper().startswith(("BEGIN", "COMMIT"))
+    ]
+    assert len(statements) == 1 and "api_tokens" in statements[0], statements
+    assert not any(s.lstrip().upper().startswith(WRITES) for s in statements)
+    db.refresh(record)
+    assert record.last_used_at is not None
+
+
+def test_a_signed_in_page_writes_nothing(
+    client: TestClient, cast: Cast, count_queries: QueryCounter
+) -> None:
+    sign_in(client, "ursula")
+    url = f"/commissions/{cast.commission.id}"
+    assert client.get(url).status_code == 200
+    count_queries.statements.clear()
+    assert client.get(url).status_code == 200
+    assert not any(s.lstrip().upper().startswith(WRITES) for s in count_queries.statements)
+    sessions = [s for s in count_queries.statements if "FROM user_sessions" in s]
+    assert len(sessions) == 1, count_queries.statements

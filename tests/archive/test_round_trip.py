@@ -14,8 +14,9 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.archive import service as archive
 from app.archive.schemas import TABLES
+from app.archive.tables import table_queries
 from app.commissions.models import Commission
-from app.db import Base
+from app.db import Base, rendered_columns
 from app.errors import Invalid
 from app.norms import registry
 from app.norms.registry import RegistryQuery
@@ -66,6 +67,25 @@ def test_round_trip_loses_nothing(db: Session, cast: Cast, exported: dict[str, A
         db, cast.instructor, RegistryQuery(q="incidents", commission=imported.id)
     )
     assert [hit.norm.code for hit in found.hits] == ["FT-1"]
+
+
+def test_import_renders_the_texts_the_file_does_not_carry_as_html(
+    db: Session, cast: Cast, exported: dict[str, Any]
+) -> None:
+    """The file keeps the Markdown only; the imported rows get their HTML as written ones do."""
+    keys = {key for table in TABLES for row in exported[table] for key in row}
+    assert not any(key.endswith(("_html", "_plain")) for key in keys)
+    imported = archive.import_commission(db, copy.deepcopy(exported), created_by=cast.instructor)
+    db.flush()
+    db.expire_all()  # what the database holds, not what the session remembers
+    rendered = 0
+    for table, query in table_queries(imported).items():
+        columns = [(s, c, render) for t, s, c, render in rendered_columns() if t == table]
+        for row in db.scalars(query) if columns else ():
+            for source, column, render in columns:
+                assert getattr(row, column) == render(getattr(row, source)), table
+                rendered += bool(getattr(row, source))
+    assert rendered >= 10
 
 
 def test_accounts_go_without_passwords(db: Session, cast: Cast, exported: dict[str, Any]) -> None:

@@ -68,3 +68,19 @@ def test_proposal_page_during_a_vote_does_not_grow_with_ballots(
         voting.cast_ballot(db, acting(db, proposal, user), vote.id, "yes")
     after = page_queries(client, url, count_queries)
     assert after == before, count_queries.statements
+
+
+def test_group_page_queries_do_not_grow_with_its_proposals(
+    client: TestClient, db: Session, cast: Cast, count_queries: QueryCounter
+) -> None:
+    to_stage(db, cast, "debate")
+    url = f"/commissions/{cast.commission.id}/groups/{cast.groups['FT'].pillar}"
+    sign_in(client, "ursula")
+    client.get(url)
+    few = page_queries(client, url, count_queries)
+    for stage in ("draft", "tabled", "debate", "voting", "draft", "tabled"):
+        to_stage(db, cast, stage)
+    many = page_queries(client, url, count_queries)
+    assert many == few, count_queries.statements
+    assert many <= 12, count_queries.statements
+    assert client.get(url).text.count('href="/proposals/') >= 7
