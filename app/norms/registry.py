@@ -28,6 +28,7 @@ How a search is answered (bench/search.py measures it over 100,000 norms):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -38,8 +39,8 @@ from sqlalchemy import (
     String,
     and_,
     any_,
+    bindparam,
     exists,
-    false,
     func,
     literal,
     literal_column,
@@ -177,9 +178,26 @@ def readable_clause(commission_ids: list[int]) -> ColumnElement[bool]:
     return or_(public, Commission.id.in_(commission_ids)) if commission_ids else public
 
 
-def _sponsored_by(code: str, proposal_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """The norm's authors or accepted sponsors include a delegate of this delegation."""
-    seated = and_(Participant.delegation_id == Delegation.id, Delegation.code == code)
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of a search depends on. The values themselves (the words, a filter's code,
+    the viewer's commissions, the limits) are its parameters, so that each shape is built and
+    compiled once (`_statement`) rather than for every request."""
+
+    dialect: str
+    sort: str
+    words: bool
+    group: bool
+    commission: bool
+    delegation: bool
+    more_commissions: bool  # the viewer may read commissions besides the public ones
+
+
+def _sponsored_by(proposal_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The norm's authors or accepted sponsors include a delegate of :delegation."""
+    seated = and_(
+        Participant.delegation_id == Delegation.id, Delegation.code == bindparam("delegation")
+    )
     by_author = (
         select(ProposalAuthor.proposal_id)
         .join(Participant, Participant.id == ProposalAuthor.participant_id)
@@ -204,32 +222,29 @@ def _among(column: ColumnElement[Any], ids: Select[Any], in_order: bool) -> Colu
     return column.in_(ids)
 
 
-def _narrowed(
-    entry: EntryColumns,
-    query: RegistryQuery,
-    readable: ColumnElement[bool],
-    in_order: bool = False,
-) -> list[ColumnElement[bool]]:
+def _narrowed(entry: EntryColumns, shape: _Shape, in_order: bool) -> list[ColumnElement[bool]]:
     """What the viewer may read and the filters, as conditions on an index entry alone."""
+    readable = Commission.charter_visibility == "public"
+    if shape.more_commissions:
+        readable = or_(readable, Commission.id.in_(bindparam("readable_ids", expanding=True)))
     conditions = [_among(entry.commission_id, select(Commission.id).where(readable), in_order)]
-    if query.group:
-        groups = select(WorkingGroup.id).where(WorkingGroup.code == query.group)
+    if shape.group:
+        groups = select(WorkingGroup.id).where(WorkingGroup.code == bindparam("group"))
         conditions.append(_among(entry.working_group_id, groups, in_order))
-    if query.commission is not None:
-        conditions.append(entry.commission_id == query.commission)
-    if query.delegation:
-        conditions.append(_sponsored_by(query.delegation, entry.proposal_id))
+    if shape.commission:
+        conditions.append(entry.commission_id == bindparam("commission"))
+    if shape.delegation:
+        conditions.append(_sponsored_by(entry.proposal_id))
     return conditions
 
 
-def _tsquery(terms: list[Term]) -> ColumnElement[Any] | None:
-    """The query as a tsquery, parsed once per statement: `to_tsquery` of a bound parameter
-    is otherwise parsed again for every row it is tested on (in a prepared statement's plan,
+def _tsquery() -> ColumnElement[Any]:
+    """:words as a tsquery, parsed once per statement: `to_tsquery` of a bound parameter is
+    otherwise parsed again for every row it is tested on (in a prepared statement's plan,
     which psycopg uses after five runs), ~3 µs each, which was most of a common word's cost."""
-    expression = tsquery(terms)
-    if not expression:
-        return None
-    parsed = func.to_tsquery(literal_column("'english'::regconfig"), expression)
+    parsed = func.to_tsquery(
+        literal_column("'english'::regconfig"), bindparam("words", type_=String)
+    )
     return select(parsed).scalar_subquery()
 
 
@@ -238,27 +253,22 @@ def _in_adoption_order(entry: EntryColumns, oldest_first: bool) -> list[ColumnEl
     return [c.asc() if oldest_first else c.desc() for c in columns]
 
 
-def _postgres_ranked(
-    query: RegistryQuery, readable: ColumnElement[bool], limit: int
-) -> Select[Any]:
-    """PostgreSQL: the `limit` newest (or oldest) matches, in the order asked for.
+def _postgres_ranked(shape: _Shape) -> Select[Any]:
+    """PostgreSQL: the :candidates newest (or oldest) matches, in the order asked for.
 
-    The candidates are first looked for among the RECENT_WINDOW newest entries, in order of
+    The candidates are first looked for among the :window newest entries, in order of
     adoption through ix_norm_index_adopted: a common word finds them there after a few
     thousand entries. Only when that window holds fewer are all matches taken from the GIN
-    index (a rare word, or a filter on an old commission: few matches to read). Both ways give
-    the same rows; the window only bounds the work of the first. The relevance rank is
-    computed on the candidates alone.
+    index (a rare word: few matches to read). Both ways give the same rows; the window only
+    bounds the work of the first. The relevance rank is computed on the candidates alone.
     """
-    oldest_first = query.effective_sort == "oldest"
-    ts_query = _tsquery(query.terms)
-    if query.terms and ts_query is None:
-        return select(INDEX.c.norm_id).where(false())
-
-    by_relevance = query.effective_sort == "relevance" and ts_query is not None
+    oldest_first = shape.sort == "oldest"
+    ts_query = _tsquery() if shape.words else None
+    by_relevance = shape.sort == "relevance" and ts_query is not None
+    limit = bindparam("candidates", type_=Integer)
 
     def matches(entry: EntryColumns, in_order: bool, *more: ColumnElement[bool]) -> Select[Any]:
-        conditions = _narrowed(entry, query, readable, in_order)
+        conditions = _narrowed(entry, shape, in_order)
         if ts_query is not None:
             conditions.append(entry.search_vector.op("@@")(ts_query))
         columns = [entry.norm_id, entry.adopted_at]
@@ -271,18 +281,23 @@ def _postgres_ranked(
             .limit(limit)
         )
 
-    window = (
-        select(INDEX)
-        .order_by(*_in_adoption_order(INDEX.c, oldest_first))
-        .limit(RECENT_WINDOW)
-        .subquery("window")
-    )
-    in_window = matches(window.c, True).cte("in_window")
-    found = select(func.count()).select_from(in_window).scalar_subquery()
-    everywhere = matches(INDEX.c, False, found < limit).subquery("everywhere")
-    candidates = union_all(select(in_window).where(found == limit), select(everywhere)).subquery(
-        "candidates"
-    )
+    if shape.commission or shape.delegation:
+        # One class's norms are few, read through its index; a delegation's sponsorship is
+        # two lookups per entry, too dear to test on every entry of a walk.
+        candidates = matches(INDEX.c, False).subquery("candidates")
+    else:
+        window = (
+            select(INDEX)
+            .order_by(*_in_adoption_order(INDEX.c, oldest_first))
+            .limit(bindparam("window", type_=Integer))
+            .subquery("window")
+        )
+        in_window = matches(window.c, True).cte("in_window")
+        found = select(func.count()).select_from(in_window).scalar_subquery()
+        everywhere = matches(INDEX.c, False, found < limit).subquery("everywhere")
+        candidates = union_all(
+            select(in_window).where(found == limit), select(everywhere)
+        ).subquery("candidates")
     order = _in_adoption_order(candidates.c, oldest_first)
     if by_relevance:
         # ts_rank rather than ts_rank_cd: the same order for short texts, a third cheaper.
@@ -290,36 +305,61 @@ def _postgres_ranked(
     return select(candidates.c.norm_id).order_by(*order)
 
 
-def _ranked(dialect: str, query: RegistryQuery, readable: ColumnElement[bool]) -> Select[Any]:
-    """Up to COUNT_LIMIT + 1 norm ids in the order of the page: their number is the count."""
-    sort = query.effective_sort
-    limit = COUNT_LIMIT + 1
-    if dialect == "postgresql" and sort != "code":
-        return _postgres_ranked(query, readable, limit)
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> Select[Any]:
+    """Up to :candidates norm ids in the order of the page: their number is the count."""
+    if shape.dialect == "postgresql" and shape.sort != "code":
+        return _postgres_ranked(shape)
     entry = INDEX.c
-    statement = select(entry.norm_id).where(*_narrowed(entry, query, readable))
+    statement = select(entry.norm_id).where(*_narrowed(entry, shape, in_order=False))
     orders: dict[str, list[Any]] = {
         "newest": _in_adoption_order(entry, oldest_first=False),
         "oldest": _in_adoption_order(entry, oldest_first=True),
         "code": [WorkingGroup.code, entry.number, entry.commission_id],
     }
-    if sort == "code":
+    if shape.sort == "code":
         statement = statement.join(WorkingGroup, WorkingGroup.id == entry.working_group_id)
-    if query.terms and dialect == "postgresql":
-        ts_query = _tsquery(query.terms)
-        if ts_query is None:
-            return statement.where(false())
-        statement = statement.where(entry.search_vector.op("@@")(ts_query))
-    elif query.terms:
+    if shape.words and shape.dialect == "postgresql":
+        statement = statement.where(entry.search_vector.op("@@")(_tsquery()))
+    elif shape.words:
         fts: ColumnElement[Any] = literal_column("norm_fts")
         statement = statement.join(NORM_FTS, NORM_FTS.c.rowid == entry.norm_id).where(
-            fts.op("MATCH")(fts5_match(query.terms))
+            fts.op("MATCH")(bindparam("words", type_=String))
         )
         # FTS5's rank is bm25 with the title weighted ten times the text (set in migration
         # 0003). Ordering by rank alone lets FTS5 sort as it matches; a tie-breaker would sort
         # the joined rows again, which doubles the time of a common word.
         orders["relevance"] = [NORM_FTS.c.rank]
-    return statement.order_by(*orders[sort]).limit(limit)
+    return statement.order_by(*orders[shape.sort]).limit(bindparam("candidates", type_=Integer))
+
+
+def _ranked_ids(
+    session: Session, dialect: str, query: RegistryQuery, readable_ids: list[int]
+) -> list[int]:
+    """The ids of up to COUNT_LIMIT + 1 hits in the order of the page, in one query."""
+    terms = query.terms
+    words = (tsquery if dialect == "postgresql" else fts5_match)(terms) if terms else ""
+    if terms and not words:
+        return []  # nothing searchable was typed (punctuation alone, say): nothing matches
+    shape = _Shape(
+        dialect,
+        query.effective_sort,
+        words=bool(words),
+        group=bool(query.group),
+        commission=query.commission is not None,
+        delegation=bool(query.delegation),
+        more_commissions=bool(readable_ids),
+    )
+    values = {
+        "words": words,
+        "group": query.group,
+        "commission": query.commission,
+        "delegation": query.delegation,
+        "readable_ids": readable_ids,
+        "candidates": COUNT_LIMIT + 1,
+        "window": RECENT_WINDOW,
+    }
+    return list(session.scalars(_statement(shape), values))
 
 
 def search(
@@ -327,13 +367,13 @@ def search(
 ) -> RegistryPage:
     """One page of hits in a bounded number of queries, whatever the number of norms.
 
-    One statement finds the ids of up to COUNT_LIMIT + 1 hits in the page's order (their number is
-    the count shown); the page's twenty norms are then read whole, with their commission and
+    One statement finds the ids of up to COUNT_LIMIT + 1 hits in the page's order (their number
+    is the count shown); the page's twenty norms are then read whole, with their commission and
     working group, in one more.
     """
     dialect = session.get_bind().dialect.name
-    readable = readable_clause(readable_commission_ids(session, user))
-    ranked = list(session.scalars(_ranked(dialect, query, readable)))
+    readable_ids = readable_commission_ids(session, user)
+    ranked = _ranked_ids(session, dialect, query, readable_ids)
     total = len(ranked)
     page = min(max(query.page, 1), page_count(total))
     ids = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -351,7 +391,7 @@ def search(
         hits=[Hit(norm, title, group, sponsors[norm.id]) for norm, title, group in in_order],
         total=total,
         page=page,
-        choices=choices(session, readable) if with_choices else None,
+        choices=choices(session, readable_clause(readable_ids)) if with_choices else None,
     )
 
 
