@@ -4,25 +4,31 @@ Full-text search runs in the database over the index that app.norms.search_index
 on SQLite, a tsvector with a GIN index on PostgreSQL. Both index the same prepared text
 (app.norms.search_text), so the same words find the same norms on either.
 
-How a search is answered (bench/search.py measures it over 100,000 norms):
+How a search is answered (bench/search.py measures it over 100,000 norms; the plan below
+replaced one that ranked every match, 50-75 ms at the median there on PostgreSQL):
 
 - One statement gives the ids of up to COUNT_LIMIT + 1 hits in the page's order; their number
   is the count ("more than 1,000" past the limit, which is also the last page one can reach),
-  and the page is a slice of them. A second reads the page's twenty norms whole.
-- The viewer's commissions and the filters are conditions on the narrow index row itself
-  (`commission_id = ANY (ARRAY(…))`), never joins, so the plan cannot depend on the planner's
-  guess of how many norms a word matches: that guess multiplies the words' shares as if they
-  were unrelated, and a topic's words are not ("critical" and "infrastructure").
+  and the page is a slice of them. A second reads the page's twenty norms whole, a third their
+  sponsors, and a fourth the filters' options (not when the visitor is typing).
+- The statement is built once per shape of search (`_Shape`): the words, filters and viewer's
+  commissions are its parameters.
+- The viewer's commissions and the filters are conditions on the narrow index row itself, not
+  joins, and the words are parsed once per statement (an InitPlan), so the plan does not rest
+  on the planner's guess of how many norms the words match: it multiplies the words' shares
+  as if they were unrelated, and a topic's words are not ("critical" and "infrastructure").
 - SQLite: FTS5 ranks every match by bm25 as it matches, fast enough at this size.
-- PostgreSQL: ranking every match reads every match's tsvector (a common word matches ~10 % of
-  the registry, and at 100,000 norms that was 50–70 ms), and GIN gives matches in no useful
-  order. So a search by relevance ranks the COUNT_LIMIT + 1 *newest* matches (every match
-  when there are fewer): a title match still comes first among them, and ties go to the
-  newest as before. Those are found by walking ix_norm_index_adopted from the newest entry
-  (`ORDER BY adopted_at DESC … LIMIT`), which for a common word stops after a few thousand
-  entries; the walk is bounded to the RECENT_WINDOW newest entries, and when fewer matches
-  lie there (a rare word, a filter on an old class) they are all read through the GIN index
-  instead. "Newest" and "oldest" use the same candidates; "by code" sorts every match.
+- PostgreSQL: ranking every match reads every match's tsvector (a common word matches ~10 %
+  of the registry), and GIN gives matches in no useful order. So a search by relevance ranks
+  the COUNT_LIMIT + 1 *newest* matches, every match when there are fewer: a title match still
+  comes first among them, and ties go to the newest as before; an older norm that would have
+  ranked first among more than a thousand matches is found with one more word or a filter.
+  Those candidates are found by walking ix_norm_index_adopted from the newest entry, which
+  for a common word stops after a few thousand entries (~6 ms); the walk is bounded to the
+  RECENT_WINDOW newest entries, and when fewer matches lie there (a rare word) they are all
+  read through the GIN index instead, the rare word's few matches. A filter by commission or
+  by sponsoring delegation goes straight to that second way. "Newest" and "oldest" use the
+  same candidates; "by code" sorts every match.
 """
 
 from __future__ import annotations
