@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnCollection,
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -199,6 +200,14 @@ class _Shape:
     more_commissions: bool  # the viewer may read commissions besides the public ones
 
 
+def _readable(more_commissions: bool) -> ColumnElement[bool]:
+    """readable_clause with the viewer's other commissions as the parameter :readable_ids."""
+    public = Commission.charter_visibility == "public"
+    if not more_commissions:
+        return public
+    return or_(public, Commission.id.in_(bindparam("readable_ids", expanding=True)))
+
+
 def _sponsored_by(proposal_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """The norm's authors or accepted sponsors include a delegate of :delegation."""
     seated = and_(
@@ -230,10 +239,8 @@ def _among(column: ColumnElement[Any], ids: Select[Any], in_order: bool) -> Colu
 
 def _narrowed(entry: EntryColumns, shape: _Shape, in_order: bool) -> list[ColumnElement[bool]]:
     """What the viewer may read and the filters, as conditions on an index entry alone."""
-    readable = Commission.charter_visibility == "public"
-    if shape.more_commissions:
-        readable = or_(readable, Commission.id.in_(bindparam("readable_ids", expanding=True)))
-    conditions = [_among(entry.commission_id, select(Commission.id).where(readable), in_order)]
+    readable = select(Commission.id).where(_readable(shape.more_commissions))
+    conditions = [_among(entry.commission_id, readable, in_order)]
     if shape.group:
         groups = select(WorkingGroup.id).where(WorkingGroup.code == bindparam("group"))
         conditions.append(_among(entry.working_group_id, groups, in_order))
@@ -397,21 +404,29 @@ def search(
         hits=[Hit(norm, title, group, sponsors[norm.id]) for norm, title, group in in_order],
         total=total,
         page=page,
-        choices=choices(session, readable_clause(readable_ids)) if with_choices else None,
+        choices=choices(session, readable_ids) if with_choices else None,
     )
 
 
-def choices(session: Session, readable: ColumnElement[bool]) -> Choices:
-    """The filters' options, from the commissions the viewer may read that adopted norms, in
-    one query: each pillar's and each delegation's code once across them (every class copied
-    its scenario's), with a name."""
-    shown = (
-        select(Commission.id)
-        .where(
-            readable, exists(select(INDEX.c.norm_id).where(INDEX.c.commission_id == Commission.id))
-        )
-        .cte("shown")
+def choices(session: Session, readable_ids: list[int]) -> Choices:
+    """The filters' options, from the commissions the viewer may read that adopted norms (the
+    public ones and `readable_ids`), in one query: each pillar's and each delegation's code once
+    across them (every class copied its scenario's), with a name."""
+    statement = _choices_statement(more_commissions=bool(readable_ids))
+    rows = session.execute(statement, {"readable_ids": readable_ids}).all()
+    return Choices(
+        groups=sorted((code, name) for kind, _, code, name in rows if kind == "group"),
+        commissions=sorted(
+            ((i, name) for kind, i, _, name in rows if kind == "commission"), key=lambda r: r[1]
+        ),
+        delegations=sorted((code, name) for kind, _, code, name in rows if kind == "delegation"),
     )
+
+
+@lru_cache(maxsize=2)
+def _choices_statement(more_commissions: bool) -> CompoundSelect[Any]:
+    with_norms = exists(select(INDEX.c.norm_id).where(INDEX.c.commission_id == Commission.id))
+    shown = select(Commission.id).where(_readable(more_commissions), with_norms).cte("shown")
     listed = [
         select(literal("commission"), Commission.id, null().cast(String), Commission.title).where(
             Commission.id.in_(select(shown.c.id))
@@ -423,11 +438,4 @@ def choices(session: Session, readable: ColumnElement[bool]) -> Choices:
             .where(model.commission_id.in_(select(shown.c.id)))
             .group_by(model.code)
         )
-    rows = session.execute(union_all(*listed)).all()
-    return Choices(
-        groups=sorted((code, name) for kind, _, code, name in rows if kind == "group"),
-        commissions=sorted(
-            ((i, name) for kind, i, _, name in rows if kind == "commission"), key=lambda r: r[1]
-        ),
-        delegations=sorted((code, name) for kind, _, code, name in rows if kind == "delegation"),
-    )
+    return union_all(*listed)
