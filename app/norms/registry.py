@@ -72,9 +72,12 @@ PAGE_SIZE = 20
 # Counting stops here: past a thousand hits the visitor needs more words, not an exact number,
 # and counting every match of a common word is most of a search's cost.
 COUNT_LIMIT = 1000
-# PostgreSQL looks for the newest matches among this many newest entries before it reads every
-# match through the GIN index (see above): ~10 ms of walking at most, and past it a word
-# matches under 5 % of the registry, so reading all its matches is cheap too.
+# PostgreSQL looks for the COUNT_LIMIT + 1 newest matches among this many newest entries
+# before it reads every match through the GIN index (see above). Twenty times the candidates:
+# the walk finds them when at least 5 % of the newest entries match (a common word matches
+# ~10 %), at ~0.3 µs an entry walked; a rarer word then has few enough matches to read them
+# all (~1 µs each). At 100,000 norms the worst case of the two together is least for a window
+# of ~17,000 (walking W entries, then reading 1,001 × 100,000 / W matches).
 RECENT_WINDOW = 20_000
 # The index's table (app.norms.models.NormIndexEntry, plus the tsvector that only PostgreSQL
 # has), and SQLite's FTS5 table of it, whose rowid is the norm's id.
