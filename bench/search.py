@@ -15,7 +15,11 @@ Run it from the repository root:
     .venv/bin/python bench/search.py --db postgres --norms 100000
 
 `--url` names the PostgreSQL database to (re)create, by default
-postgresql://postgres@127.0.0.1:5432/commission_bench_search. The output lists each query's p50,
+postgresql://postgres@127.0.0.1:5432/commission_bench_search; with `--db sqlite` a sqlite:///…
+URL names the file to use instead of a temporary one (removed afterwards), and a PostgreSQL one
+is ignored. `--reuse` measures the database an earlier run left at `--url` again (migrated to
+the head first) instead of building it, to compare changes to the search without waiting for
+the seeding. The output lists each query's p50,
 p99, hit count and statements per request, and ends with one line per run in this fixed form:
 
 search db=sqlite norms=100000 queries=10 p50_ms=12.3 p99_ms=45.6
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -106,7 +111,6 @@ def norm_texts(n: int, seed: int = 5) -> list[tuple[str, str]]:
 
 def seed(url: str, n: int) -> None:
     """Commissions through the services; proposals, revisions, authors and norms in bulk."""
-    os.environ["DATABASE_URL"] = url
     from sqlalchemy import insert, select
     from sqlalchemy import text as sql
     from sqlalchemy.orm import Session
@@ -203,6 +207,20 @@ def seed(url: str, n: int) -> None:
     get_engine(url).dispose()
 
 
+def count_norms(url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from app.config import normalize_database_url
+    from app.norms.models import Norm
+
+    engine = create_engine(normalize_database_url(url))
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(Norm)) or 0
+    finally:
+        engine.dispose()
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -254,24 +272,47 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--norms", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument(
-        "--url", default="postgresql://postgres@127.0.0.1:5432/commission_bench_search"
-    )
+    parser.add_argument("--url", help="the database to build (or reuse); see above")
+    parser.add_argument("--reuse", action="store_true", help="measure the database at --url")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="commission-search-bench-"))
-    url = args.url if args.db == "postgres" else f"sqlite:///{workdir / 'search.db'}"
+    given = (
+        args.url if args.url and args.url.startswith("sqlite") == (args.db == "sqlite") else None
+    )
+    workdir = None
+    if given:
+        url = given
+    elif args.db == "postgres":
+        url = "postgresql://postgres@127.0.0.1:5432/commission_bench_search"
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="commission-search-bench-"))
+        url = f"sqlite:///{workdir / 'search.db'}"
+    if args.reuse and not given:
+        parser.error(f"--reuse needs the --url of an earlier {args.db} run")
+    try:
+        run(parser, args, url)
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace, url: str) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 32)
-    fresh_database(url)
+    os.environ["DATABASE_URL"] = url
+    if not args.reuse:
+        fresh_database(url)
     migrate(url, timeout=300)
-    started = time.perf_counter()
-    seed(url, args.norms)
-    print(f"seeded {args.norms} norms in {time.perf_counter() - started:.1f} s")
+    if args.reuse and (found := count_norms(url)) != args.norms:
+        parser.error(f"--reuse: {url} holds {found} norms, not --norms {args.norms}")
+    if not args.reuse:
+        started = time.perf_counter()
+        seed(url, args.norms)
+        print(f"seeded {args.norms} norms in {time.perf_counter() - started:.1f} s")
     samples = measure(url, args.repeat)
     print(
         f"search db={args.db} norms={args.norms} queries={len(QUERIES)} "
         f"p50_ms={statistics.median(samples):.1f} p99_ms={percentile(samples, 0.99):.1f}"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, rendered_html, rendered_text, utcnow
@@ -48,6 +48,9 @@ class NormIndexEntry(Base):
     """
 
     __tablename__ = "norm_index"
+    # The registry's newest (and oldest) first, and where a search walks for its newest
+    # matches on PostgreSQL (app.norms.registry).
+    __table_args__ = (Index("ix_norm_index_adopted", "adopted_at", "norm_id"),)
 
     norm_id: Mapped[int] = mapped_column(
         ForeignKey("norms.id", ondelete="CASCADE"), primary_key=True
