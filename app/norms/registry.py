@@ -17,6 +17,7 @@ from sqlalchemy.sql import column, table
 from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.i18n import name_sort_key
 from app.norms import rules
 from app.norms.models import Norm
 from app.norms.models import NormIndexEntry as Entry
@@ -243,7 +244,7 @@ def choices(session: Session, readable: ColumnElement[bool]) -> Choices:
     ids = [i for i, _ in rows]
     return Choices(
         groups=_codes_and_names(session, WorkingGroup, ids),
-        commissions=sorted(((i, t) for i, t in rows), key=lambda r: r[1]),
+        commissions=sorted(((i, t) for i, t in rows), key=lambda r: name_sort_key(r[1])),
         delegations=_codes_and_names(session, Delegation, ids),
     )
 
