@@ -71,7 +71,10 @@ def test_a_delegate_reads_the_commission_in_chinese_and_back(page: Page) -> None
     switch_to(page, "English")
     expect_language(page, "en", "English", "中文")
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("My commissions")
+    shoot_the_top(page, "en-overview")
     check_accessibility(page, "language-en-overview")
+    page.set_viewport_size(PHONE)
+    shoot_the_top(page, "en-overview")
 
 
 def test_a_visitor_s_choice_lasts_and_the_account_offers_the_browser_s(page: Page) -> None:
