@@ -98,6 +98,8 @@ def demo(
     from app.commissions.service import format_join_code
     from app.db import session_scope
     from app.demo import DEMO_PASSWORD, ensure_demo
+    from app.i18n import environment_locale, locale_scope
+    from app.i18n import gettext as _
 
     upgrade_database()
     with session_scope() as session:
@@ -105,13 +107,22 @@ def demo(
         join_code = format_join_code(commission.join_code)
         commission_id = commission.id
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
-    typer.echo("")
-    typer.echo(f"Commission is ready at {url}")
-    typer.echo(f"Demo commission: {url}/commissions/{commission_id}   join code: {join_code}")
-    typer.echo(f"Every demo account's password is: {DEMO_PASSWORD}")
-    for login in logins:
-        typer.echo(f"  {login.username:<14} {login.display_name:<18} {login.seat}")
-    typer.echo("")
+    # In the terminal's language (LANG=zh_CN.UTF-8 is Chinese), like the pages' for a browser.
+    overview = f"{url}/commissions/{commission_id}"
+    with locale_scope(environment_locale()):
+        typer.echo("")
+        typer.echo(_("Commission is ready at %(url)s", url=url))
+        typer.echo(
+            _(
+                "Demo commission: %(url)s   join code: %(code)s",
+                url=overview,
+                code=join_code,
+            )
+        )
+        typer.echo(_("Every demo account's password is: %(password)s", password=DEMO_PASSWORD))
+        for login in logins:
+            typer.echo(f"  {login.username:<14} {login.display_name:<18} {_(login.seat)}")
+        typer.echo("")
     if not no_serve:
         _serve(host, port)
 

@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Delegation, RoleBrief, Sector, WorkingGroup
 from app.commissions.models import WorkingGroupMembership as Membership
+from app.i18n import lazy as N_
 from app.scenarios import service as scenarios
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on the console; demo only
@@ -36,7 +37,7 @@ DEMO_DELEGATES = (
 class DemoLogin:
     username: str
     display_name: str
-    seat: str
+    seat: str  # the delegation's and sector's codes, or a word (marked with N_, said with _)
 
 
 def ensure_demo(session: Session) -> tuple[Commission, list[DemoLogin]]:
@@ -51,7 +52,7 @@ def ensure_demo(session: Session) -> tuple[Commission, list[DemoLogin]]:
             password=DEMO_PASSWORD,
             is_instructor=True,
         )
-    logins = [DemoLogin("instructor", instructor.display_name, "instructor")]
+    logins = [DemoLogin("instructor", instructor.display_name, N_("instructor"))]
     commission = session.scalar(
         select(Commission).where(
             Commission.title == DEMO_COMMISSION_TITLE, Commission.created_by_id == instructor.id

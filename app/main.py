@@ -29,12 +29,15 @@ from app.caucus import fragments as caucus_fragments
 from app.caucus import routes as caucus_routes
 from app.commissions import fragments as commission_fragments
 from app.commissions import routes as commission_routes
+from app.commissions import service as commissions
 from app.config import ROOT_DIR, get_settings
-from app.db import get_engine, session_scope, unavailable
+from app.db import SessionDep, get_engine, session_scope, unavailable
 from app.edge import RefuseUnstorableText
 from app.errors import ERROR_RESPONSES, DomainError
 from app.gate import RequestGate
 from app.i18n import gettext as _
+from app.i18n import request_choice
+from app.ids import MAX_ID
 from app.injects import api as inject_api
 from app.injects import fragments as inject_fragments
 from app.injects import parts as inject_parts
@@ -55,6 +58,7 @@ from app.notices import routes as notice_routes
 from app.proposals import api as proposal_api
 from app.proposals import fragments as proposal_fragments
 from app.proposals import routes as proposal_routes
+from app.proposals import service as proposals
 from app.reports import routes as report_routes
 from app.scenarios import routes as scenario_routes
 from app.voting import api as voting_api
@@ -136,6 +140,28 @@ def install_template_functions() -> None:
     """The template functions that features provide (web, being core, cannot import them): a
     page and a live push draw with the same ones."""
     templates.env.globals["activity_label"] = activity_label
+
+
+def page_language(request: Request, session: SessionDep) -> None:
+    """On a commission's pages and its proposals', the commission's default language, for a
+    reader who chose no language (no saved preference, no language cookie).
+
+    One primary-key read, and only for such a reader: once they choose (the switch in the
+    header sets the cookie), the commission's default cannot matter and nothing is read. The
+    page's own loading of its commission comes too late, after the route's first words.
+    """
+    choice = request_choice()
+    if choice is None or choice.settled_before_commission:
+        return
+    params = request.path_params
+    for name, lookup in (
+        ("commission_id", commissions.default_locale),
+        ("proposal_id", proposals.commission_default_locale),
+    ):
+        raw = params.get(name)
+        if isinstance(raw, str) and raw.isdigit() and 0 < int(raw) <= MAX_ID:
+            choice.learn_commission_default(lookup(session, int(raw)))
+            return
 
 
 def _is_api(request: Request) -> bool:
@@ -322,6 +348,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     page_dependencies = [
         Depends(current_user),
+        Depends(page_language),
         Depends(verify_csrf),
         Depends(notice_routes.header_count, scope="function"),
     ]

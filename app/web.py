@@ -8,7 +8,6 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import datetime
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +29,20 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import ROOT_DIR, get_settings
-from app.i18n import current_locale, gettext, negotiate_locale, ngettext
+from app.i18n import (
+    HTML_LANG,
+    LANGUAGE_NAMES,
+    LOCALE_COOKIE,
+    LocaleChoice,
+    format_datetime,
+    format_number,
+    format_percent,
+    get_locale,
+    gettext,
+    html_lang,
+    locale_scope,
+    ngettext,
+)
 from app.markdown import plain_text
 from app.textdiff import diff_lines
 
@@ -83,10 +95,6 @@ def sse_event(*parts: str | int) -> str:
     return "-".join(str(part) for part in parts)
 
 
-def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
-    return value.strftime(fmt) if value else ""
-
-
 # A translated message without variables, as Markup: the same few words are asked for hundreds of
 # times on a page (a reply form under each argument). Keyed by the translated text, so it holds
 # whatever the catalogs say.
@@ -122,7 +130,12 @@ def build_environment() -> Environment:
     env.globals["_"] = env.globals["gettext"] = _template_gettext
     env.filters["plain_text"] = plain_text
     env.filters["diff_lines"] = diff_lines
-    env.filters["datetime"] = _format_datetime
+    # In the reader's locale (app.i18n): `when | datetime`, `datetime("date")`, `datetime("time")`.
+    env.filters["datetime"] = format_datetime
+    env.filters["number"] = format_number
+    env.filters["percent"] = format_percent
+    env.globals["language_names"] = LANGUAGE_NAMES
+    env.globals["html_langs"] = HTML_LANG
     env.globals["sse_event"] = sse_event
     return env
 
@@ -191,6 +204,22 @@ def address_headers(request: Request, page_url: str | None) -> dict[str, str]:
     return {"HX-Replace-Url": target} if target.startswith("/") else {}
 
 
+def page_address(request: Request) -> str:
+    """The page a reader is on, for a form that brings them back to it (the language switch).
+
+    A page drawn for a GET is its own address. One drawn for a form (a refusal) is not worth
+    coming back to by its POST address, which answers 405: the page the form was on, when the
+    browser says which (HTMX's current URL, or the same-site Referer), else the home page.
+    """
+    if request.method == "GET":
+        return _path_of(str(request.url))
+    for header in ("hx-current-url", "referer"):
+        parts = urlsplit(request.headers.get(header, ""))
+        if parts.netloc == request.url.netloc and parts.path.startswith("/"):
+            return _path_of(request.headers[header])
+    return "/"
+
+
 def _notices_waiting(request: Request) -> int | None:
     """The header's count of what waits for the signed-in user; None for visitors.
 
@@ -214,7 +243,8 @@ def template_context(
         "current_user": current_user,
         "csrf_token": csrf,
         "csrf_field": CSRF_FIELD,
-        "locale": current_locale.get(),
+        "locale": get_locale(),
+        "html_lang": html_lang(),
         "errors": {},
         "values": {},
         **(values or {}),
@@ -255,6 +285,8 @@ def render(
     fragment = block is not None and is_htmx(request)
     if not fragment and "notices_waiting" not in full_context:
         full_context["notices_waiting"] = _notices_waiting(request)
+    if not fragment:
+        full_context["page_address"] = page_address(request)
     if fragment:
         return templates.TemplateResponse(
             request, name, full_context, status_code=status_code, headers=headers, block_name=block
@@ -265,7 +297,10 @@ def render(
 
 
 class RequestContextMiddleware:
-    """Per request: the locale, a CSRF cookie for visitors, and the security headers."""
+    """Per request: the locale, a CSRF cookie for visitors, and the security headers.
+
+    The locale starts from the language cookie and Accept-Language; the session lookup and a
+    commission's pages add what they know (app.i18n.LocaleChoice)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -285,7 +320,10 @@ class RequestContextMiddleware:
         if new_anon:
             anon = secrets.token_hex(16)
         scope.setdefault("state", {})["csrf_anon"] = anon
-        token = current_locale.set(negotiate_locale(headers.get("accept-language")))
+        choice = LocaleChoice(
+            cookie=cookies[LOCALE_COOKIE].value if LOCALE_COOKIE in cookies else None,
+            accept_language=headers.get("accept-language"),
+        )
         settings = get_settings()
         started = time.perf_counter()
 
@@ -304,7 +342,5 @@ class RequestContextMiddleware:
                     response_headers.append("server-timing", f"app;dur={elapsed_ms:.2f}")
             await send(message)
 
-        try:
+        with locale_scope(choice):
             await self.app(scope, receive, send_with_headers)
-        finally:
-            current_locale.reset(token)

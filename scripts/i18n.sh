@@ -14,4 +14,10 @@ for catalog in translations/*/LC_MESSAGES/messages.po; do
   "$PYBABEL" update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete >/dev/null
   break
 done
-"$PYBABEL" compile -d translations --statistics 2>&1 | grep -v "^$" || true
+# The app compiles each catalog in memory when it first needs it (app/i18n.py): no .mo file is
+# written, only each catalog's statistics shown (how many messages are translated).
+for catalog in translations/*/LC_MESSAGES/messages.po; do
+  [ -e "$catalog" ] || continue
+  locale="$(basename "$(dirname "$(dirname "$catalog")")")"
+  "$PYBABEL" compile -i "$catalog" -l "$locale" -o /dev/null --statistics 2>&1 | grep -v "^$" || true
+done

@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.config import get_settings
 from app.db import SAFE_METHODS, SessionDep, begin_writing
 from app.i18n import gettext as _
+from app.i18n import request_choice
 
 SESSION_COOKIE = "commission_session"
 # Remembers which accounts signed in with this browser, so that the sign-in limits others can
@@ -35,6 +36,7 @@ class SignedIn:
     username: str
     display_name: str
     is_instructor: bool
+    locale: str | None = None  # the saved language preference (app.i18n.LOCALES)
 
 
 class SignInRequired(Exception):
@@ -141,6 +143,9 @@ def current_user(request: Request, session: SessionDep) -> User | None:
         if found is not None:
             user_session, found_user = found
             request.state.user_session, request.state.user = user_session, found_user
+            # The user's saved language comes with the row loaded anyway: no query of its own.
+            if (choice := request_choice()) is not None:
+                choice.learn_preference(found_user.locale)
             # Copies for rendering: an error page is drawn after the transaction rolls back.
             request.state.csrf_secret = user_session.csrf_token
             request.state.signed_in = SignedIn(
@@ -148,6 +153,7 @@ def current_user(request: Request, session: SessionDep) -> User | None:
                 username=found_user.username,
                 display_name=found_user.display_name,
                 is_instructor=found_user.is_instructor,
+                locale=found_user.locale,
             )
     return request.state.user  # type: ignore[no-any-return]
 

@@ -26,7 +26,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     # May author scenarios and open commissions; roles inside a commission live on Participant.
     is_instructor: Mapped[bool] = mapped_column(default=False)
-    locale: Mapped[str] = mapped_column(String(16), default="en")
+    # The language the user chose on their account page (app.i18n.LOCALES); None: no choice,
+    # the language cookie or the browser's Accept-Language decides.
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the user's own page (API tokens)."""
+"""Sign-in, sign-out, the user's own page (API tokens, language) and the language switch."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from app.accounts.waiting import client_address, retry_after, try_again_in
 from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.forms import FormState, safe_next_url
+from app.i18n import LOCALE_COOKIE, known_locale
 from app.i18n import gettext as _
 from app.ids import Id
 from app.web import render
@@ -83,6 +84,56 @@ def sign_out(request: Request, user: OptionalUser) -> Response:
         service.end_session(user_session)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response)
+    return response
+
+
+# A visitor's choice of language is kept for a year, like the device cookie.
+LOCALE_COOKIE_DAYS = 365
+
+
+def keep_language(response: Response, locale: str | None) -> None:
+    """Remember the language in this browser's cookie; None forgets it (the browser decides)."""
+    if locale is None:
+        response.delete_cookie(LOCALE_COOKIE, path="/", httponly=True, samesite="lax")
+        return
+    response.set_cookie(
+        LOCALE_COOKIE,
+        locale,
+        max_age=LOCALE_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
+@router.post("/language", name="switch_language")
+def switch_language(
+    user: OptionalUser,
+    locale: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """The switch in every page's header: this browser's language, and the signed-in user's
+    saved preference, then back to the page it was pressed on."""
+    chosen = known_locale(locale)
+    if chosen is None:
+        raise HTTPException(400, _("Choose one of the languages offered."))
+    if user is not None:
+        user.locale = chosen
+    response = RedirectResponse(safe_next_url(next), status_code=303)
+    keep_language(response, chosen)
+    return response
+
+
+@router.post("/account/language", name="account_language")
+def account_language(user: CurrentUser, locale: Annotated[str, Form()] = "") -> Response:
+    """The account page's preference: a language, or none ("as my browser asks")."""
+    chosen = known_locale(locale)
+    if locale and chosen is None:
+        raise HTTPException(400, _("Choose one of the languages offered."))
+    user.locale = chosen
+    response = RedirectResponse("/account", status_code=303)
+    keep_language(response, chosen)
     return response
 
 

@@ -23,6 +23,7 @@ from app.commissions.rules import (
     VISIBILITIES,
     VOTING_RULES,
 )
+from app.i18n import LocaleId
 from app.i18n import gettext as _
 from app.injects.rules import INJECT_STATUSES, TRIGGERS
 from app.proposals.rules import (
@@ -94,6 +95,8 @@ class CommissionRow(KeyedRow):
     # Absent from archives written before it existed: such a charter names no student outside.
     credit_students_by_name: bool = False
     report_shared_with_class: bool
+    # Absent from archives written before it existed: no default language.
+    default_locale: LocaleId | None = None
     created_by_id: int | None
     created_at: AwareDatetime
     opened_at: AwareDatetime | None

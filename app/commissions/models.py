@@ -88,6 +88,9 @@ class Commission(Base):
     credit_students_by_name: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The after-action report is for the commission's instructors unless they share it.
     report_shared_with_class: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The language its pages open in for a reader who chose none (app.i18n.LOCALES); None: each
+    # reader's browser decides. Set on the console; a reader's own choice always wins.
+    default_locale: Mapped[str | None] = mapped_column(String(16))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]

@@ -25,6 +25,7 @@ from app.commissions.rules import NOBODY, Person, Viewer, can_manage, names_peop
 from app.db import Base, utcnow
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
+from app.i18n import name_sort_key
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 JOIN_CODE_LENGTH = 8
@@ -125,6 +126,11 @@ def _copied(
     return model(
         commission_id=commission_id, **{name: getattr(source, name) for name in names}, **values
     )
+
+
+def default_locale(session: Session, commission_id: int) -> str | None:
+    """The language the commission's pages open in for a reader who chose none, if it has one."""
+    return session.scalar(select(Commission.default_locale).where(Commission.id == commission_id))
 
 
 def find_by_join_code(session: Session, raw_code: str) -> Commission | None:
@@ -304,7 +310,7 @@ def load_overview(session: Session, commission_id: int, user: User | None) -> Ov
             p.role != "instructor",
             p.delegation.position if p.delegation else 99,
             not p.is_head_of_delegation,
-            p.user.display_name.lower(),
+            name_sort_key(p.user.display_name),
         )
     )
     return Overview(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from babel.lists import format_list
 
-from app.i18n import current_locale
+from app.i18n import get_locale
 from app.i18n import gettext as _
 from app.i18n import lazy as N_
 
@@ -107,7 +107,7 @@ def echo(value: str) -> str:
 
 
 def or_list(items: list[str]) -> str:
-    return format_list(items, style="or", locale=current_locale.get())
+    return format_list(items, style="or", locale=get_locale())
 
 
 def column_letter(index: int) -> str:

@@ -129,6 +129,22 @@ def start(request: Request, session: SessionDep, user: CurrentUser, commission_i
     return RedirectResponse(f"/commissions/{commission_id}/manage", status_code=303)
 
 
+@router.post("/commissions/{commission_id}/manage/language")
+def default_language(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    commission_id: Id,
+    locale: Annotated[str, Form()] = "",
+) -> Response:
+    commission, _me = commissions.managed_commission(session, commission_id, user)
+    try:
+        service.set_default_locale(commission, locale)
+    except DomainError as error:
+        return redraw_console(request, session, commission, refused(session, error))
+    return RedirectResponse(f"/commissions/{commission_id}/manage#language", status_code=303)
+
+
 @router.post("/commissions/{commission_id}/manage/participants/{participant_id}")
 def seat(
     request: Request,

@@ -26,6 +26,7 @@ from app.commissions.models import (
 from app.commissions.rules import BALLOT_TYPES, BALLOT_UNITS, VOTING_RULES
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
+from app.i18n import known_locale
 from app.instructor import rules
 from app.proposals.models import Proposal
 from app.scenarios import service as scenarios
@@ -49,6 +50,14 @@ def open_from_scenario(session: Session, user: User, scenario_id: int, title: st
     me = commissions.participant_for(session, commission.id, user)
     record(session, commission.id, "commission.opened", actor_id=me.id if me else None, title=title)
     return commission
+
+
+def set_default_locale(commission: Commission, locale: str) -> None:
+    """The language the commission's pages open in for readers who chose none ("" for none)."""
+    chosen = known_locale(locale)
+    if locale and chosen is None:
+        raise Invalid(_("Choose one of the languages offered."), field="default_locale")
+    commission.default_locale = chosen
 
 
 def start_session(session: Session, commission: Commission, me: Participant) -> None:

@@ -19,6 +19,9 @@ reads of the viewer: a key that forgets something would hand one person's fragme
 `render_for` (one viewer) and `deliveries` with `shared=False` draw for every viewer alone; the
 tests compare the two for every audience of a seated room (tests/live/test_audiences.py).
 
+Each viewer's pushes are drawn in the language their page was drawn in (`StreamViewer.locale`);
+viewers of different languages are never one audience.
+
 Nothing drawn for a push is personal to a browser session: forms carry an empty CSRF token,
 which the page fills in from its own as the fragment is swapped in (static/js/live.js), and
 HTMX's requests carry it in a header anyway. A renderer reads the database through the push's
@@ -36,6 +39,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.i18n import DEFAULT_LOCALE, get_locale, locale_scope
 from app.live.broker import LiveEvent
 from app.web import render_block, template_context, templates
 
@@ -58,6 +62,8 @@ class StreamViewer:
     participant_id: int
     role: str
     delegation_id: int | None
+    # The language the stream's page was drawn in: its pushes are drawn in it too.
+    locale: str = DEFAULT_LOCALE
 
     @property
     def is_instructor(self) -> bool:
@@ -70,6 +76,8 @@ class Batch:
 
     `memo` keeps what several audiences, and the batch's other renderers, read once, e.g. the
     seats of a working group: `batch.once(key, load)` (keys start with the feature's name).
+    What is kept is kept per language, since a load may word things (a tally's sentences): a
+    room of readers of both languages reads it twice, never more.
     """
 
     session: Session
@@ -81,6 +89,7 @@ class Batch:
         return self.events[0].commission_id
 
     def once(self, key: Hashable, load: Callable[[], T]) -> T:
+        key = (get_locale(), key)
         if key not in self.memo:
             self.memo[key] = load()
         value: T = self.memo[key]
@@ -200,9 +209,11 @@ def deliveries(
         context = Batch(session, events, memo)
         audiences: dict[Hashable, list[StreamViewer]] = {}
         for viewer in viewers:
-            key = fragment.audience(context, viewer) if shared else viewer
+            with locale_scope(viewer.locale):
+                key = fragment.audience(context, viewer) if shared else viewer
             if key is not None:
-                audiences.setdefault(key, []).append(viewer)
+                # Whatever a renderer's audience says, readers of two languages never share.
+                audiences.setdefault((viewer.locale, key), []).append(viewer)
         for members in audiences.values():
             first = members[0]
             if first.user_id not in users:
@@ -210,7 +221,8 @@ def deliveries(
             user = users[first.user_id]
             if user is None:
                 continue
-            messages = fragment.draw(Push(session, user, first, events, context))
+            with locale_scope(first.locale):
+                messages = fragment.draw(Push(session, user, first, events, context))
             if messages:
                 result.append(Delivery(tuple(members), tuple(messages)))
     return result

@@ -21,6 +21,7 @@ from app.accounts.auth import CurrentUser
 from app.commissions.models import Participant
 from app.config import get_settings
 from app.db import SessionDep, get_engine
+from app.i18n import get_locale
 from app.i18n import gettext as _
 from app.ids import Id
 from app.live.broker import Broker, LiveEvent
@@ -65,6 +66,7 @@ def commission_events(
         participant_id=participant.id,
         role=participant.role,
         delegation_id=participant.delegation_id,
+        locale=get_locale(),
     )
     rooms: Rooms = request.app.state.rooms
 

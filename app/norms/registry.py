@@ -62,6 +62,7 @@ from sqlalchemy.sql import column, table
 from app.accounts.models import User
 from app.commissions import service as commissions
 from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
+from app.i18n import name_sort_key
 from app.norms import rules
 from app.norms.models import Norm
 from app.norms.search_text import Term, fts5_match, parse_query, tsquery
@@ -420,7 +421,8 @@ def choices(session: Session, readable_ids: list[int]) -> Choices:
     return Choices(
         groups=sorted((code, name) for kind, _, code, name in rows if kind == "group"),
         commissions=sorted(
-            ((i, name) for kind, i, _, name in rows if kind == "commission"), key=lambda r: r[1]
+            ((i, name) for kind, i, _, name in rows if kind == "commission"),
+            key=lambda r: name_sort_key(r[1]),
         ),
         delegations=sorted((code, name) for kind, _, code, name in rows if kind == "delegation"),
     )

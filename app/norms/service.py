@@ -18,6 +18,7 @@ from app.commissions import service as commissions
 from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
 from app.commissions.rules import OUTSIDE, Viewer
 from app.csv_cells import safe_cell as _cell
+from app.i18n import name_sort_key
 from app.norms.models import Norm
 from app.proposals.models import Amendment, ProposalAuthor, Revision, Sponsorship
 from app.textdiff import Segment, word_diff
@@ -111,7 +112,7 @@ def sponsoring_delegations(session: Session, norms: Sequence[Norm]) -> dict[int,
     by_proposal: dict[int, set[str]] = {}
     for proposal_id, name in backers:
         by_proposal.setdefault(proposal_id, set()).add(name)
-    return {n.id: sorted(by_proposal.get(n.proposal_id, set())) for n in norms}
+    return {n.id: sorted(by_proposal.get(n.proposal_id, set()), key=name_sort_key) for n in norms}
 
 
 def _tally_words(tally: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.commissions.models import Delegation, Participant, WorkingGroup
+from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
 from app.commissions.rules import Seat
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -22,6 +22,15 @@ from app.proposals.models import Argument, Proposal, ProposalAuthor, Revision, S
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 BODY_MAX = 10_000
+
+
+def commission_default_locale(session: Session, proposal_id: int) -> str | None:
+    """The default language of the commission a proposal belongs to (app.commissions.service)."""
+    return session.scalar(
+        select(Commission.default_locale)
+        .join(Proposal, Proposal.commission_id == Commission.id)
+        .where(Proposal.id == proposal_id)
+    )
 
 
 def require(allowed: bool, message: str) -> None:

@@ -15,6 +15,7 @@ from app.commissions.models import Commission, Participant
 from app.commissions.rules import Viewer
 from app.db import SessionDep
 from app.errors import NotAllowed, NotFound
+from app.i18n import format_datetime, format_percent
 from app.i18n import gettext as _
 from app.ids import Id
 from app.reports import charts, rules, service, timeline
@@ -40,7 +41,7 @@ def _readable_report(
 def report_charts(report: service.Report, show_people: bool) -> dict[str, charts.Chart]:
     """The page's three charts: activity over time, who spoke, which sectors voted together."""
     span_days = report.buckets and report.buckets[-1].start.date() != report.buckets[0].start.date()
-    time_format = "%m-%d %H:%M" if span_days else "%H:%M"
+    moment = "day_time" if span_days else "time"
     if show_people:
         spoke = [
             (p.name, p.counts.arguments) for p in report.participants if p.role != "instructor"
@@ -49,11 +50,11 @@ def report_charts(report: service.Report, show_people: bool) -> dict[str, charts
         spoke = [(row.label or _("No sector"), row.counts.arguments) for row in report.by_sector]
     speakers = sorted((charts.Item(name, n, str(n)) for name, n in spoke), key=lambda i: -i.value)
     across = [
-        charts.Item(f"{a} – {b}", agreement.share or 0.0, f"{round((agreement.share or 0) * 100)}%")
+        charts.Item(f"{a} – {b}", agreement.share or 0.0, format_percent(agreement.share or 0))
         for a, b, agreement in report.sector_agreement_across.ranked()
     ]
     activity = [
-        charts.Item(b.start.strftime(time_format), b.count, str(b.count)) for b in report.buckets
+        charts.Item(format_datetime(b.start, moment), b.count, str(b.count)) for b in report.buckets
     ]
     return {
         "activity": charts.columns(activity),

@@ -19,6 +19,7 @@ from app.caucus.models import CaucusMessage
 from app.commissions.models import Commission, Delegation, Participant, Sector, WorkingGroup
 from app.commissions.rules import Viewer
 from app.csv_cells import safe_cell
+from app.i18n import name_sort_key
 from app.proposals.models import (
     Amendment,
     Argument,
@@ -223,7 +224,7 @@ def _participants(
             p.role == "instructor",
             p.delegation.position if p.delegation else math.inf,
             p.sector.position if p.sector else math.inf,
-            p.name.lower(),
+            name_sort_key(p.name),
         ),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.i18n import format_datetime
 from app.injects import service as injects
 from app.live.broker import LiveEvent
 from app.live.registry import render_for
@@ -46,13 +47,13 @@ def test_the_dashboard_lists_fired_and_pending_injects(
     waiting, fired = section(page, "Waiting"), section(page, "Fired")
     assert "Waiting (6)" in page and "Fired (1)" in page
     assert "fires when a vote opens in Cybersecurity" in waiting
-    assert f"goes out at {quantum.scheduled_for:%Y-%m-%d %H:%M} UTC" in waiting
+    assert f"goes out at {format_datetime(quantum.scheduled_for)}" in waiting
     assert (
         "nothing sends it until you arm it (suggested: after 10 quiet minutes in Disinformation)"
         in waiting
     )
     assert talk.title not in page, "a cancelled inject is not waiting"
-    assert f"published by hand at {india.published_at:%Y-%m-%d %H:%M} UTC" in fired
+    assert f"published by hand at {format_datetime(india.published_at)}" in fired
     assert port.title not in fired
 
     to_stage(db, cast, "voting", group="CY", sponsorship="none")
@@ -60,7 +61,7 @@ def test_the_dashboard_lists_fired_and_pending_injects(
     page = client.get(url).text
     fired = section(page, "Fired")
     assert port.title in fired
-    assert f"fired at {port.published_at:%Y-%m-%d %H:%M} UTC when a vote opened" in fired
+    assert f"fired at {format_datetime(port.published_at)} when a vote opened" in fired
     assert port.title not in section(page, "Waiting")
 
 

@@ -9,7 +9,9 @@ a newcomer not yet seated, and an observer. Every batch below is delivered both 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from app.proposals.amendments import propose_amendment
 from app.voting import service as voting
 from tests.conftest import Cast, make_user
 from tests.injects.helpers import inject, instructor_id
+from tests.locale_catalog import chinese_catalog
 from tests.proposals.helpers import acting, make_co_chair, open_vote_of, to_stage
 
 Scene = Callable[[Session, Cast], list[LiveEvent]]
@@ -221,3 +224,46 @@ def test_pushed_forms_carry_no_one_s_csrf_token(db: Session, cast: Cast) -> None
                 if 'name="csrf_token"' in html:
                     assert 'name="csrf_token" value=""' in html
                     assert 'name="csrf_token" value="' + "t" not in html
+
+
+def in_both_languages(viewers: list[StreamViewer]) -> list[StreamViewer]:
+    """The room with every stream open twice: once in English, once in Chinese (two tabs)."""
+    return [*viewers, *(replace(viewer, locale="zh_CN") for viewer in viewers)]
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# A caucus message is drawn as its time, its author and its (English) body: no word of ours.
+WORDLESS = frozenset({"a caucus message"})
+
+
+@pytest.mark.parametrize("name", SCENES.keys())
+def test_each_reader_receives_their_own_language(db: Session, cast: Cast, name: str) -> None:
+    scene = SCENES[name]
+    viewers = in_both_languages(room(db, cast))
+    batch = scene(db, cast)
+    db.flush()
+    shared = deliveries(db, viewers, batch)
+    for viewer in viewers:
+        assert received(shared, viewer) == render_for(db, viewer, batch), viewer
+    # Readers of two languages are never one audience, and the Chinese read Chinese.
+    for delivery in shared:
+        assert len({viewer.locale for viewer in delivery.viewers}) == 1
+    chinese = [html for d in shared if d.viewers[0].locale == "zh_CN" for _name, html in d.messages]
+    if chinese_catalog() is None:
+        pytest.skip("no zh_CN catalog yet: every language reads English")
+    assert any(HAN.search(html) for html in chinese) == (name not in WORDLESS)
+
+
+def test_a_tally_is_drawn_once_per_audience_and_language(db: Session, cast: Cast) -> None:
+    viewers = in_both_languages(room(db, cast))
+    batch = ballots(db, cast)
+    tally = f"proposal-{batch[0].proposal_id}-tally"
+    tallies = [d for d in deliveries(db, viewers, batch) if any(n == tally for n, _ in d.messages)]
+    assert sorted(d.viewers[0].locale for d in tallies) == ["en", "en", "zh_CN", "zh_CN"]
+    english, chinese = (
+        {html for d in tallies if d.viewers[0].locale == lang for _n, html in d.messages}
+        for lang in ("en", "zh_CN")
+    )
+    if chinese_catalog() is None:
+        pytest.skip("no zh_CN catalog yet: every language reads English")
+    assert english.isdisjoint(chinese)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,7 @@ from app.commissions.models import Commission, Participant
 from app.db import session_scope
 from app.norms.models import Norm
 from app.scenarios.models import Scenario
+from tests.locale_catalog import chinese
 
 runner = CliRunner()
 
@@ -36,6 +38,16 @@ def test_demo_prepares_everything_and_is_idempotent(cli_database: Path) -> None:
             .where(Participant.role_brief_id.is_not(None))
         )
         assert seated == 10
+
+
+def test_the_demo_speaks_the_terminal_s_language(cli_database: Path) -> None:
+    chinese_words = chinese("Every demo account's password is: %(password)s")
+    chinese_role = chinese("instructor")
+    said = runner.invoke(cli, ["demo", "--no-serve"], env={"LANGUAGE": "", "LC_ALL": "zh_CN.UTF-8"})
+    assert said.exit_code == 0, said.output
+    assert chinese_words % {"password": "demo-password"} in said.output
+    assert re.search(rf"^  instructor +Dr\. Morgan Hale +{chinese_role}$", said.output, re.M)
+    assert "Every demo account" not in said.output
 
 
 def test_create_instructor_then_promote(cli_database: Path) -> None:
