@@ -10,7 +10,7 @@ published injects, and `--norms` adopted norms (written in bulk, with the regist
 a charter the class may read. One delegate (us-scholar) is signed in (a session cookie made as
 the sign-in form makes one) and has an API token.
 
-It then serves, side by side, `commission serve` on that database and bench/fortunes.py under
+It then serves, side by side, `commission serve` on that database and bench/floor/fortunes.py under
 uvicorn (a bare Starlette `/plaintext` route, and TechEmpower's "fortunes": one ORM query of
 twelve rows and a Jinja template, on FastAPI, SQLAlchemy and the app's own engine settings),
 each one process on a port from tests/servers.py's free_port (TEST_PORT_RANGE). Each page is
@@ -562,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate(url, timeout=300)
         seeded = seed(url, args.arguments, args.norms)
         env = app_environment(url, SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1")
-        uvicorn = [sys.executable, "-m", "uvicorn", "bench.fortunes:app"]
+        uvicorn = [sys.executable, "-m", "uvicorn", "bench.floor.fortunes:app"]
         with (
             serving(
                 [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", "{port}"],

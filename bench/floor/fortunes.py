@@ -13,7 +13,7 @@ Two routes, served by uvicorn as a separate small app (bench/ceiling.py starts i
 The database is `DATABASE_URL`, the app's own under the bench: the table is made and filled at
 start-up when missing. Run by hand (the bench does it for you):
 
-    DATABASE_URL=sqlite:////tmp/f.db .venv/bin/uvicorn bench.fortunes:app --port 8300
+    DATABASE_URL=sqlite:////tmp/f.db .venv/bin/uvicorn bench.floor.fortunes:app --port 8300
 """
 
 from __future__ import annotations
