@@ -221,40 +221,37 @@ async def fan_out(
     served: Served, electorate: Electorate, clients: int, profile: Path | None
 ) -> tuple[list[EventFigures], list[int]]:
     streams = EventStreams(served, electorate.events_path)
+    pid = electorate.proposal_id
     voter, arguer = electorate.voters[-1], electorate.voters[0]
-    await streams.open([m.cookie for m in electorate.members(clients)])
-    spread = streams_per_process(served)
-    (voting, vote_token), (arguing, argue_token) = [
-        await _page_open(served, v, electorate) for v in (voter, arguer)
-    ]
+    events = (
+        ("ballot", f"proposal-{pid}-tally", voter, electorate.form_path, {"choice": voter.choice}),
+        (
+            "argument",
+            f"proposal-{pid}-argument",
+            arguer,
+            electorate.argument_path,
+            {"stance": "support", "body": "Seventy-two hours is enough to check the networks."},
+        ),
+    )
+    figures = []
     try:
+        await streams.open([m.cookie for m in electorate.members(clients)])
+        spread = streams_per_process(served)
         await warm_up(served, electorate, "page", argue=True)
         await asyncio.sleep(SETTLE_S)
-        ballot = voting.build_request(
-            "POST", electorate.form_path, data={"choice": voter.choice, "csrf_token": vote_token}
-        )
-        argument = arguing.build_request(
-            "POST",
-            electorate.argument_path,
-            data={
-                "stance": "support",
-                "body": "Seventy-two hours is enough for either side to check its networks.",
-                "csrf_token": argue_token,
-            },
-        )
-        figures = []
-        pid = electorate.proposal_id
-        for event, name, request, client in (
-            ("ballot", f"proposal-{pid}-tally", ballot, voting),
-            ("argument", f"proposal-{pid}-argument", argument, arguing),
-        ):
-            at = profile.with_name(f"{profile.name}.{clients}.{event}") if profile else None
-            figures.append(await _one_event(streams, served, event, name, request, client, at))
+        for event, name, member, action, form in events:
+            # The page opened just before its form is sent, as a student does, on a connection
+            # that has not idled past the server's keep-alive timeout.
+            client, token = await _page_open(served, member, electorate)
+            try:
+                request = client.build_request("POST", action, data={**form, "csrf_token": token})
+                at = profile.with_name(f"{profile.name}.{clients}.{event}") if profile else None
+                figures.append(await _one_event(streams, served, event, name, request, client, at))
+            finally:
+                await client.aclose()
             await asyncio.sleep(SETTLE_S)
     finally:
         streams.close()
-        await voting.aclose()
-        await arguing.aclose()
     return figures, spread
 
 

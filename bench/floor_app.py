@@ -40,8 +40,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -163,6 +164,7 @@ class PageFigures:
     cpu_ms: float  # server CPU per request, idle baseline subtracted
     p50_ms: float
     p99_ms: float
+    failures: Counter[str] = field(default_factory=Counter)  # what the errors were
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,11 @@ class FloorFigures:
     @property
     def errors(self) -> int:
         return sum(p.errors for p in self.pages.values())
+
+    def failures(self) -> str:
+        return "; ".join(
+            f"{p.page}: {dict(p.failures.most_common(3))}" for p in self.pages.values()
+        )
 
     def summary(self) -> str:
         return ", ".join(
@@ -208,19 +215,21 @@ async def load(served: Served, page: str, concurrency: int, requests: int) -> Pa
         for _ in range(concurrency)
     ]
     latencies: list[float] = []
-    counts = {"left": requests, "errors": 0}
+    left = [requests]
+    failures: Counter[str] = Counter()
 
     async def one(client: httpx.AsyncClient) -> None:
-        while counts["left"] > 0:
-            counts["left"] -= 1
+        while left[0] > 0:
+            left[0] -= 1
             started = time.perf_counter()
             try:
                 response = await client.get(path)
-            except httpx.HTTPError:
-                counts["errors"] += 1
+            except httpx.HTTPError as error:
+                failures[type(error).__name__] += 1
                 continue
             latencies.append((time.perf_counter() - started) * 1000)
-            counts["errors"] += response.status_code != 200
+            if response.status_code != 200:
+                failures[f"{response.status_code} {response.text[:120]}"] += 1
 
     try:
         # Connections open and the first call's costs paid before anything is measured.
@@ -236,11 +245,12 @@ async def load(served: Served, page: str, concurrency: int, requests: int) -> Pa
     return PageFigures(
         page=page,
         requests=requests,
-        errors=counts["errors"],
+        errors=sum(failures.values()),
         rps=requests / wall_s if wall_s > 0 else 0.0,
         cpu_ms=max(cpu_s - idle_s, 0.0) * 1000 / requests,
         p50_ms=percentile(latencies, 0.50),
         p99_ms=percentile(latencies, 0.99),
+        failures=failures,
     )
 
 
@@ -290,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         drop_database(url)
         shutil.rmtree(tmp, ignore_errors=True)
+    if figures.errors:
+        print(f"errors: {figures.failures()}", file=sys.stderr)
     for line in figures.lines(args.db):
         print(line)
     return 0 if not figures.errors else 1

@@ -1275,11 +1275,12 @@ class StormResult:
     sample_errors: list[str] = field(default_factory=list)
     duplicate_details: Counter[str] = field(default_factory=Counter)
     floor: FloorFigures | None = None  # the fortunes page on the same stack, after the storm
+    floor_error: str | None = None  # its requests that failed (then no floor, no ratio)
 
     @property
     def ok(self) -> bool:
         stored = self.stored == self.n and not (self.lost or self.doubled or self.errors)
-        return stored and self.watched == self.watchers
+        return stored and self.watched == self.watchers and self.floor_error is None
 
     @property
     def ratio(self) -> float | None:
@@ -1297,6 +1298,8 @@ class StormResult:
         floor = (
             f" fortunes_cpu_ms={self.floor.fortunes_cpu_ms:.2f} ratio={self.ratio:.2f}"
             if self.floor is not None and self.ratio is not None
+            else " fortunes=failed"
+            if self.floor_error
             else ""
         )
         watchers = (
@@ -1340,6 +1343,8 @@ class StormResult:
             )
         if self.floor is not None:
             lines.append(f"  the floor on the same stack: {self.floor.summary()}")
+        if self.floor_error:
+            lines.append(f"  the floor on the same stack: {self.floor_error}")
         if self.page_p50_ms is not None:
             lines.append(
                 f"  with the page it lands on: p50 {self.page_p50_ms:.1f} ms,"
@@ -1502,7 +1507,9 @@ def run_storm(
                 timeout=_remaining(deadline),
             )
             if result.floor.errors:
-                raise StormError(f"the fortunes page failed {result.floor.errors} requests")
+                # The storm's figures stand; no ratio is drawn from a floor that failed.
+                result.floor_error = f"{result.floor.errors} failed: {result.floor.failures()}"
+                result.floor = None
         return result
     finally:
         if keep:
