@@ -48,7 +48,10 @@ format: $(INSTALLED)
 # Small sizes, to see that every bench runs and what it prints; the sizes that measure something
 # are in each script's docstring and the README.
 bench: $(INSTALLED)
-	$(PY) bench/vote_storm.py --db $(BENCH_DB) --url $(BENCH_PG) --n 20
+	$(PY) bench/vote_storm.py --db $(BENCH_DB) --url $(BENCH_PG) --n 20 --via both \
+		--watchers 10 --floor-requests 200
+	$(PY) bench/fanout.py --db $(BENCH_DB) --url $(BENCH_PG)_fanout --clients 20
+	$(PY) bench/floor_app.py --db $(BENCH_DB) --url $(BENCH_PG)_floor --concurrency 8 --requests 200
 	$(PY) bench/search.py --db $(BENCH_DB) --url $(BENCH_PG)_search --norms 2000 --repeat 3
 	$(PY) -m bench.report --db $(BENCH_DB) --url $(BENCH_PG)_report \
 		--participants 12 --proposals 40 --requests 5

@@ -35,9 +35,21 @@ def group_seats(
     session: Session, commission_id: int, group_id: int, *, roles: Sequence[str] | None = None
 ) -> dict[int, Seat]:
     """Every participant of the commission (of these roles) as seen from one working group,
-    by participant id, in one query."""
+    by participant id, in one query.
+
+    Plain columns, not entities: the tally and the stream read a whole room's seats for every
+    batch of ballots, and building hundreds of ORM objects (with their identity map entries)
+    would cost many times the query."""
     query = (
-        select(Participant, Delegation, Membership)
+        select(
+            Participant.id,
+            Participant.role,
+            Participant.delegation_id,
+            Participant.is_head_of_delegation,
+            Delegation.status,
+            Membership.participant_id,
+            Membership.is_co_chair,
+        )
         .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
         .outerjoin(
             Membership,
@@ -48,4 +60,15 @@ def group_seats(
     )
     if roles is not None:
         query = query.where(Participant.role.in_(roles))
-    return {p.id: seat_from(p, d, m) for p, d, m in session.execute(query)}
+    return {
+        pid: Seat(
+            participant_id=pid,
+            role=role,
+            delegation_id=delegation_id,
+            delegation_is_member=status == "member",
+            in_group=member is not None,
+            is_co_chair=member is not None and bool(co_chair),
+            is_head=is_head,
+        )
+        for pid, role, delegation_id, is_head, status, member, co_chair in session.execute(query)
+    }
