@@ -23,6 +23,7 @@ from app.proposals.models import (
     ProposalAuthor,
     Revision,
     Sponsorship,
+    TextConfirmation,
 )
 from app.scenarios.models import (
     Scenario,
@@ -80,6 +81,7 @@ __all__ = [
     "Sector",
     "SignInThrottle",
     "Sponsorship",
+    "TextConfirmation",
     "User",
     "UserSession",
     "Vote",

@@ -1,4 +1,9 @@
-"""Word-level differences between two texts, for showing what a revision or amendment changed."""
+"""Word-level differences between two texts, for showing what a revision or amendment changed.
+
+Chinese, Japanese and Korean are written without spaces between words, so a run of their
+characters is compared character by character: changing one character of a Chinese sentence
+shows that character, not the whole sentence, as changed.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,14 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
+# CJK ideographs (with extension A and compatibility forms), kana and hangul syllables: the
+# characters no tokenizer here can split into words (app.norms.search_text indexes them too).
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # Words, runs of space and single punctuation marks are compared separately, so adding
-# "or ports" before a full stop shows as an insertion, not as a changed word "grids.".
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+# "or ports" before a full stop shows as an insertion, not as a changed word "grids."; each
+# CJK character is a token of its own.
+_TOKEN = re.compile(rf"[{CJK}]|(?:(?![{CJK}])\w)+|\s+|[^\w\s]")
+_COUNTED = re.compile(rf"[{CJK}]|(?:(?![{CJK}])\S)+")
 # The Markdown mark a line may start with: a list item's ("- ", "1. ") or a heading's ("## ").
 _LINE_MARK = re.compile(r"[ \t]*(?:(?P<item>[-*+]|\d{1,9}[.)])|(?P<heading>#{1,6}))[ \t]+")
 
@@ -121,7 +131,7 @@ def _cut(line: list[Segment], at: int) -> tuple[list[Segment], list[Segment]]:
 
 
 def change_counts(segments: list[Segment]) -> tuple[int, int]:
-    """How many words were inserted and deleted."""
-    inserted = sum(len(s.text.split()) for s in segments if s.kind == "inserted")
-    deleted = sum(len(s.text.split()) for s in segments if s.kind == "deleted")
+    """How many words were inserted and deleted (a CJK character counts as one)."""
+    inserted = sum(len(_COUNTED.findall(s.text)) for s in segments if s.kind == "inserted")
+    deleted = sum(len(_COUNTED.findall(s.text)) for s in segments if s.kind == "deleted")
     return inserted, deleted

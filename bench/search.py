@@ -197,7 +197,7 @@ def seed(url: str, n: int) -> None:
             # A bulk insert bypasses the ORM events that index each norm; index them here.
             search_index.write(
                 session.connection(),
-                [search_index.IndexedNorm(**{k: r[k] for k in indexed}) for r in norms],
+                [search_index.IndexedNorm(**{k: r[k] for k in indexed if k in r}) for r in norms],
             )
         session.commit()
         # After a bulk load the planner needs fresh statistics, as autovacuum (PostgreSQL) or

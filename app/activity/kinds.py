@@ -22,6 +22,7 @@ KINDS: dict[str, Kind] = {
     "commission.started": Kind(N_("The session started"), turning_point=True),
     "proposal.drafted": Kind(N_("A proposal was drafted")),
     "proposal.revised": Kind(N_("A proposal was revised")),
+    "texts.confirmed": Kind(N_("An author confirmed that a proposal's two texts agree")),
     "proposal.tabled": Kind(N_("A proposal was tabled"), turning_point=True),
     "proposal.withdrawn": Kind(N_("A proposal was withdrawn"), turning_point=True),
     "proposal.coauthor_added": Kind(N_("A co-author joined a proposal")),

@@ -31,6 +31,7 @@ from app.proposals.rules import (
     SPONSORSHIP_STATUSES,
     STAGES,
     STANCES,
+    TEXT_LANGUAGES,
 )
 from app.voting.rules import CHOICES
 
@@ -59,6 +60,9 @@ Stage = Annotated[str, AfterValidator(_one_of(STAGES))]
 Stance = Annotated[str, AfterValidator(_one_of(STANCES))]
 AmendmentStatus = Annotated[str, AfterValidator(_one_of(AMENDMENT_STATUSES))]
 Choice = Annotated[str, AfterValidator(_one_of(CHOICES))]
+# Absent from archives written before parallel texts: every text then was in its proposal's
+# language, stored as English.
+Language = Annotated[str, AfterValidator(_one_of(TEXT_LANGUAGES))]
 InjectStatus = Annotated[str, AfterValidator(_one_of(INJECT_STATUSES))]
 Trigger = Annotated[str, AfterValidator(_one_of(TRIGGERS))]
 Username = Annotated[str, Field(pattern=USERNAME_PATTERN.pattern)]
@@ -132,6 +136,8 @@ class WorkingGroupRow(KeyedRow):
     sponsorship: SponsorshipRule
     hide_running_tally: bool
     chairs_move_stages: bool
+    # Absent from archives written before parallel texts: the rule's default, on.
+    texts_must_agree: bool = True
 
 
 class RoleBriefRow(KeyedRow):
@@ -190,6 +196,7 @@ class AmendmentRow(KeyedRow):
     proposal_id: int
     round: int
     author_id: int | None
+    language: Language = "en"
     base_revision_number: int
     text: str
     rationale: str
@@ -201,12 +208,30 @@ class AmendmentRow(KeyedRow):
 class RevisionRow(KeyedRow):
     proposal_id: int
     number: Annotated[int, Field(ge=1)]
+    language: Language = "en"
     title: str
     text: str
     rationale: str
     author_id: int | None
     amendment_id: int | None
     created_at: AwareDatetime
+
+
+def _confirmed_revisions(value: dict[str, int]) -> dict[str, int]:
+    for language, number in value.items():
+        _one_of(TEXT_LANGUAGES)(language)
+        if number < 1:
+            raise ValueError(_("A revision number is a whole number from 1."))
+    return value
+
+
+class TextConfirmationRow(KeyedRow):
+    """An author's word that a proposal's two texts, as these revisions, agree."""
+
+    proposal_id: int
+    participant_id: int | None
+    revisions: Annotated[dict[str, int], AfterValidator(_confirmed_revisions)]
+    confirmed_at: AwareDatetime
 
 
 class ArgumentRow(KeyedRow):
@@ -285,6 +310,11 @@ class NormRow(KeyedRow):
     code: str
     title: str
     text: str
+    language: Language = "en"
+    # The parallel text in the other language, equally authentic (none: '' and null).
+    parallel_language: Language | None = None
+    parallel_title: str = ""
+    parallel_text: str = ""
     tally: dict[str, Any]
     adopted_at: AwareDatetime
 

@@ -34,6 +34,7 @@ from app.archive.rows import (
     SecretBallotCountRow,
     SectorRow,
     SponsorshipRow,
+    TextConfirmationRow,
     UserRow,
     VoteRow,
     WorkingGroupRow,
@@ -66,6 +67,8 @@ class Archive(BaseModel):
     sponsorships: list[SponsorshipRow]
     amendments: list[AmendmentRow]
     revisions: list[RevisionRow]
+    # Absent from archives written before parallel texts.
+    text_confirmations: list[TextConfirmationRow] = []
     arguments: list[ArgumentRow]
     caucus_messages: list[CaucusMessageRow]
     votes: list[VoteRow]
@@ -91,6 +94,7 @@ TABLES = (
     "sponsorships",
     "amendments",
     "revisions",
+    "text_confirmations",
     "arguments",
     "caucus_messages",
     "votes",
@@ -125,6 +129,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "author_id": "participants",
         "amendment_id": "amendments",
     },
+    "text_confirmations": {"proposal_id": "proposals", "participant_id": "participants"},
     "arguments": {
         "proposal_id": "proposals",
         "parent_id": "arguments",

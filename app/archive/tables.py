@@ -30,6 +30,7 @@ from app.proposals.models import (
     ProposalAuthor,
     Revision,
     Sponsorship,
+    TextConfirmation,
 )
 from app.voting.models import BallotReceipt, RollCallBallot, SecretBallotCount, Vote
 
@@ -46,6 +47,7 @@ MODELS: dict[str, type[Base]] = {
     "sponsorships": Sponsorship,
     "amendments": Amendment,
     "revisions": Revision,
+    "text_confirmations": TextConfirmation,
     "arguments": Argument,
     "caucus_messages": CaucusMessage,
     "votes": Vote,
@@ -106,6 +108,7 @@ def table_queries(commission: Commission) -> dict[str, Select[Any]]:
         ),
         "amendments": _rows(Amendment, Amendment.proposal_id.in_(proposals)),
         "revisions": _rows(Revision, Revision.proposal_id.in_(proposals)),
+        "text_confirmations": _rows(TextConfirmation, TextConfirmation.proposal_id.in_(proposals)),
         "arguments": _rows(Argument, Argument.proposal_id.in_(proposals)),
         "caucus_messages": _rows(CaucusMessage, CaucusMessage.delegation_id.in_(delegations)),
         "votes": _rows(Vote, Vote.proposal_id.in_(proposals)),

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -32,6 +40,7 @@ GROUP_RULE_FIELDS = (
     "sponsorship",
     "hide_running_tally",
     "chairs_move_stages",
+    "texts_must_agree",
 )
 
 
@@ -46,6 +55,9 @@ class GroupRuleColumns:
     sponsorship: Mapped[str] = mapped_column(String(30), default="every_member_delegation")
     hide_running_tally: Mapped[bool] = mapped_column(default=False)
     chairs_move_stages: Mapped[bool] = mapped_column(default=True)
+    # A proposal whose English and Chinese texts are out of step cannot go to the vote until
+    # an author confirms that they agree (docs/parallel-texts.md).
+    texts_must_agree: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @staticmethod
     def rule_checks() -> tuple[CheckConstraint, ...]:

@@ -311,6 +311,7 @@ def change_rules(
     sponsorship: Annotated[str, Form()] = "",
     hide_running_tally: Annotated[bool, Form()] = False,
     chairs_move_stages: Annotated[bool, Form()] = False,
+    texts_must_agree: Annotated[bool, Form()] = False,
 ) -> Response:
     commission, me = commissions.managed_commission(session, commission_id, user)
     try:
@@ -331,6 +332,7 @@ def change_rules(
                 sponsorship=sponsorship,
                 hide_running_tally=hide_running_tally,
                 chairs_move_stages=chairs_move_stages,
+                texts_must_agree=texts_must_agree,
             ),
         )
     except DomainError as error:

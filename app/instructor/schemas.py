@@ -73,6 +73,11 @@ class RulesIn(BaseModel):
     )
     hide_running_tally: bool = False
     chairs_move_stages: bool = True
+    texts_must_agree: bool = Field(
+        default=True,
+        description="A proposal whose English and Chinese texts are out of step cannot go to "
+        "the vote until an author confirms that they agree.",
+    )
 
 
 class PartnerIn(BaseModel):

@@ -151,6 +151,7 @@ class GroupRules:
     sponsorship: str
     hide_running_tally: bool
     chairs_move_stages: bool
+    texts_must_agree: bool = True
 
 
 def change_rules(
@@ -185,6 +186,7 @@ def change_rules(
     group.sponsorship = new.sponsorship
     group.hide_running_tally = new.hide_running_tally
     group.chairs_move_stages = new.chairs_move_stages
+    group.texts_must_agree = new.texts_must_agree
     record(
         session,
         commission.id,

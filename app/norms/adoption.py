@@ -15,7 +15,7 @@ from app.norms.models import Norm
 from app.norms.rules import norm_code
 from app.proposals.acting import record_change
 from app.proposals.models import Proposal
-from app.proposals.service import latest_revision
+from app.proposals.service import current_texts
 
 
 def next_norm_number(session: Session, group: WorkingGroup) -> int:
@@ -35,9 +35,12 @@ def adopt_as_norm(
     actor_id: int | None,
 ) -> Norm:
     """The proposal's latest revision becomes the group's next norm, with the vote's tally by
-    delegation (`tally`, as the closed vote's result records it)."""
+    delegation (`tally`, as the closed vote's result records it). With parallel texts, the
+    norm keeps the other language's current text beside its own."""
     number = next_norm_number(session, group)
-    revision = latest_revision(session, proposal.id)
+    texts = current_texts(session, proposal.id)
+    revision = texts.own
+    parallel = next((r for r in texts.current.values() if r is not revision), None)
     norm = Norm(
         commission_id=proposal.commission_id,
         working_group_id=group.id,
@@ -48,8 +51,13 @@ def adopt_as_norm(
         code=norm_code(group.code, number),
         title=revision.title,
         text=revision.text,
+        language=revision.language,
         tally=tally,
     )
+    if parallel is not None:
+        norm.parallel_language = parallel.language
+        norm.parallel_title = parallel.title
+        norm.parallel_text = parallel.text
     session.add(norm)
     session.flush()
     record_change(session, proposal, "norm.adopted", actor_id=actor_id, norm=norm.code)

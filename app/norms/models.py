@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,23 @@ from markupsafe import Markup
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, rendered_html, rendered_text, utcnow
+from app.db import Base, one_of, rendered_html, rendered_text, utcnow
+from app.proposals.rules import HTML_LANG, TEXT_LANGUAGES, in_page_order
+
+
+@dataclass(frozen=True)
+class NormText:
+    """One of a norm's texts, as a page shows it."""
+
+    language: str
+    title: str
+    text: str
+    text_html: Markup
+    text_plain: str
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG[self.language]
 
 
 class Norm(Base):
@@ -19,6 +36,8 @@ class Norm(Base):
         UniqueConstraint("working_group_id", "number"),
         UniqueConstraint("proposal_id"),
         CheckConstraint("number >= 1", name="number_positive"),
+        one_of("language", TEXT_LANGUAGES),
+        one_of("parallel_language", TEXT_LANGUAGES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,9 +54,39 @@ class Norm(Base):
     text: Mapped[str] = mapped_column(Text)
     text_html: Mapped[Markup] = rendered_html("text")
     text_plain: Mapped[str] = rendered_text("text")  # the registry's snippet
+    # The language of `title` and `text`: the proposal's own. A norm adopted with parallel
+    # texts keeps the other, equally authentic, beside it (docs/parallel-texts.md).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    parallel_language: Mapped[str | None] = mapped_column(String(8))
+    parallel_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    parallel_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    parallel_text_html: Mapped[Markup] = rendered_html("parallel_text")
+    parallel_text_plain: Mapped[str] = rendered_text("parallel_text")
     # Per delegation: {"US": {"yes": 4, "no": 1, "abstain": 0}, ...}; totals only when secret.
     tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     adopted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def texts(self) -> list[NormText]:
+        """The norm's text, and its parallel text if it has one, in the pages' order."""
+        texts = {
+            self.language: NormText(
+                self.language, self.title, self.text, self.text_html, self.text_plain
+            )
+        }
+        if self.parallel_language is not None:
+            texts[self.parallel_language] = NormText(
+                self.parallel_language,
+                self.parallel_title,
+                self.parallel_text,
+                self.parallel_text_html,
+                self.parallel_text_plain,
+            )
+        return [texts[language] for language in in_page_order(texts)]
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG[self.language]
 
 
 class NormIndexEntry(Base):

@@ -61,6 +61,9 @@ class IndexedNorm:
     title: str
     text: str
     adopted_at: datetime
+    # The parallel text in the other language, if any: a search finds the norm by either.
+    parallel_title: str = ""
+    parallel_text: str = ""
 
     @classmethod
     def of(cls, norm: Norm) -> IndexedNorm:
@@ -74,6 +77,8 @@ class IndexedNorm:
             norm.title,
             norm.text,
             norm.adopted_at,
+            norm.parallel_title or "",
+            norm.parallel_text or "",
         )
 
 
@@ -81,7 +86,7 @@ def write(connection: Connection, norms: Iterable[IndexedNorm]) -> None:
     """Index these norms (replacing what was indexed under their ids), in two statements."""
     rows: list[dict[str, Any]] = []
     for n in norms:
-        title, body = index_fields(n.code, n.title, n.text)
+        title, body = index_fields(n.code, n.title, n.text, n.parallel_title, n.parallel_text)
         rows.append(
             {
                 "norm_id": n.id,

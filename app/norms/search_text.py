@@ -13,8 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# CJK ideographs (with extension A and compatibility forms), kana and hangul syllables.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+from app.textdiff import CJK as _CJK
+
 _CJK_CHAR = re.compile(f"([{_CJK}])")
 _WORD = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -43,9 +43,14 @@ def fold(text: str) -> str:
     return _CJK_CHAR.sub(r" \1 ", plain)
 
 
-def index_fields(code: str, title: str, text: str) -> tuple[str, str]:
-    """(title field, body field) as stored beside a norm for the index."""
-    return fold(f"{code} {title}"), fold(text)
+def index_fields(
+    code: str, title: str, text: str, parallel_title: str = "", parallel_text: str = ""
+) -> tuple[str, str]:
+    """(title field, body field) as stored beside a norm for the index: a norm with parallel
+    texts is found by the words of either language."""
+    titles = f"{code} {title} {parallel_title}" if parallel_title else f"{code} {title}"
+    body = f"{text}\n\n{parallel_text}" if parallel_text else text
+    return fold(titles), fold(body)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from app.csv_cells import safe_cell as _cell
 from app.i18n import name_sort_key
 from app.norms.models import Norm
 from app.proposals.models import Amendment, ProposalAuthor, Revision, Sponsorship
+from app.proposals.rules import in_page_order, language_name
 from app.textdiff import Segment, word_diff
 
 
@@ -129,11 +130,17 @@ def charter_markdown(charter: Charter) -> str:
             continue
         lines += [f"## {group.group.name}", ""]
         for norm in group.norms:
+            lines += [f"### {norm.code}. {norm.title}", "", norm.text, ""]
+            if norm.parallel_language is not None:
+                # Both texts are equally authentic: the parallel one follows under its title.
+                lines += [
+                    f"#### {norm.code}. {norm.parallel_title} "
+                    f"({language_name(norm.parallel_language)})",
+                    "",
+                    norm.parallel_text,
+                    "",
+                ]
             lines += [
-                f"### {norm.code}. {norm.title}",
-                "",
-                norm.text,
-                "",
                 f"*Adopted {norm.adopted_at:%Y-%m-%d}. "
                 f"Drafted by: {'; '.join(charter.authors[norm.id]) or '—'}. Sponsors: "
                 f"{', '.join(charter.sponsors[norm.id]) or '—'}. "
@@ -154,6 +161,12 @@ def charter_json(charter: Charter) -> str:
                     "working_group": g.group.code,
                     "title": n.title,
                     "text": n.text,
+                    "language": n.language,
+                    # Every authentic text, the norm's own first: {language, title, text}.
+                    "texts": [
+                        {"language": t.language, "title": t.title, "text": t.text}
+                        for t in sorted(n.texts, key=lambda t: t.language != n.language)
+                    ],
                     "authors": charter.authors[n.id],
                     "sponsors": charter.sponsors[n.id],
                     "tally": n.tally,
@@ -172,7 +185,10 @@ def charter_csv(charter: Charter) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["code", "working_group", "title", "text", "authors", "sponsors", "tally", "adopted_at"]
+        [
+            *("code", "working_group", "title", "text", "authors", "sponsors", "tally"),
+            *("adopted_at", "language", "parallel_language", "parallel_title", "parallel_text"),
+        ]
     )
     for group in charter.groups:
         for n in group.norms:
@@ -186,6 +202,10 @@ def charter_csv(charter: Charter) -> str:
                     _cell("; ".join(charter.sponsors[n.id])),
                     _tally_words(n.tally),
                     n.adopted_at.isoformat(),
+                    n.language,
+                    n.parallel_language or "",
+                    _cell(n.parallel_title),
+                    _cell(n.parallel_text),
                 ]
             )
     return out.getvalue()
@@ -199,6 +219,7 @@ class NormPage:
     drafters: list[str]
     sponsors: list[str]
     revisions: list[Revision]  # oldest first
+    # Each revision against the one before it in its language, language by language.
     diffs: list[tuple[Revision, Revision, list[Segment]]]
     amendments: list[Amendment]  # absorbed into the text: accepted or adopted
     authors: dict[int, str]  # participant id -> how the page names them to its reader
@@ -247,7 +268,11 @@ def load_norm_page(
         drafters=drafters(session, commission, [norm], reader)[norm.id],
         sponsors=sponsoring_delegations(session, [norm])[norm.id],
         revisions=revisions,
-        diffs=[(a, b, word_diff(a.text, b.text)) for a, b in pairwise(revisions)],
+        diffs=[
+            (a, b, word_diff(a.text, b.text))
+            for language in in_page_order({r.language for r in revisions})
+            for a, b in pairwise(r for r in revisions if r.language == language)
+        ],
         amendments=amendments,
         authors=authors,
         named=named,

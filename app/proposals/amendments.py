@@ -1,6 +1,8 @@
 """Amendments: a proposed new text for a proposal in debate, accepted by its authors as
 friendly, withdrawn by its author, or put to a vote by the chair (app.voting.service), which
-applies it when adopted. Functions never commit.
+applies it when adopted. An amendment changes the text in one language; with parallel texts the
+other stays as it is, and the two are then out of step (docs/parallel-texts.md). Functions
+never commit.
 """
 
 from __future__ import annotations
@@ -11,18 +13,25 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import gettext as _
 from app.proposals import rules
-from app.proposals.acting import Acting
+from app.proposals.acting import Acting, announce_change
 from app.proposals.models import Amendment, Proposal, Revision
-from app.proposals.service import TEXT_MAX, latest_revision, require
+from app.proposals.service import TEXT_MAX, current_texts, require
 
 
-def propose_amendment(session: Session, acting: Acting, *, text: str, rationale: str) -> Amendment:
+def propose_amendment(
+    session: Session, acting: Acting, *, text: str, rationale: str, language: str | None = None
+) -> Amendment:
+    """A new text for the proposal's text in `language` (by default its own language)."""
     require(
         rules.can_propose_amendment(acting.seat, acting.facts),
         _("Amendments are open to the working group while the proposal is in debate."),
     )
     text, rationale = text.strip(), rationale.strip()
-    current = latest_revision(session, acting.proposal.id)
+    texts = current_texts(session, acting.proposal.id)
+    language = language or texts.own_language
+    current = texts.current.get(language)
+    if current is None:
+        raise Invalid(_("This proposal has no text in that language to amend."), field="language")
     if not text:
         raise Invalid(_("Write the new text you propose."), field="text")
     if len(text) > TEXT_MAX:
@@ -33,6 +42,7 @@ def propose_amendment(session: Session, acting: Acting, *, text: str, rationale:
         proposal_id=acting.proposal.id,
         round=acting.proposal.round,
         author_id=acting.participant.id,
+        language=language,
         base_revision_number=current.number,
         text=text,
         rationale=rationale[:TEXT_MAX],
@@ -57,11 +67,14 @@ def load_amendment(session: Session, acting: Acting, amendment_id: int) -> Amend
 
 
 def apply_amendment(session: Session, proposal: Proposal, amendment: Amendment) -> Revision:
-    """The amendment's text becomes a new revision, credited to the amendment's author."""
-    current = latest_revision(session, proposal.id)
+    """The amendment's text becomes a new revision in its language, credited to the amendment's
+    author; the title and rationale in that language stay."""
+    texts = current_texts(session, proposal.id)
+    current = texts.current[amendment.language]
     revision = Revision(
         proposal_id=proposal.id,
-        number=current.number + 1,
+        number=texts.latest_number + 1,
+        language=amendment.language,
         title=current.title,
         text=amendment.text,
         rationale=current.rationale,
@@ -70,6 +83,9 @@ def apply_amendment(session: Session, proposal: Proposal, amendment: Amendment) 
     )
     session.add(revision)
     session.flush()
+    if len(texts.current) > 1:
+        # The other text has not changed: the stage panel tells that they are out of step.
+        announce_change(session, proposal, "stage")
     return revision
 
 

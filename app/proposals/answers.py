@@ -24,6 +24,18 @@ def proposal_out(page: views.ProposalPage) -> s.ProposalOut:
         text=page.revision.text,
         rationale=page.revision.rationale,
         revision=page.revision.number,
+        language=page.revision.language,
+        texts=[
+            s.TextOut(
+                language=r.language,
+                title=r.title,
+                text=r.text,
+                rationale=r.rationale,
+                revision=r.number,
+            )
+            for r in page.texts
+        ],
+        texts_step=_texts_step_out(page),
         authors=[
             person
             for a in p.authors
@@ -37,6 +49,19 @@ def proposal_out(page: views.ProposalPage) -> s.ProposalOut:
         tabling_needs=page.shortfall,
         vote=page_parts.build("proposal.vote_out", page.vote_panel),
         norm_code=page.norm.code if page.norm else None,
+    )
+
+
+def _texts_step_out(page: views.ProposalPage) -> s.TextsStepOut:
+    confirmation = page.confirmation
+    return s.TextsStepOut(
+        out_of_step=page.texts_step.out_of_step,
+        blocks_vote=page.vote_blocked_by_texts,
+        confirmed_revisions=dict(confirmation.revisions) if confirmation else None,
+        confirmed_by=s.person_out(page.people.get(confirmation.participant_id or 0))
+        if confirmation
+        else None,
+        confirmed_at=confirmation.confirmed_at if confirmation else None,
     )
 
 

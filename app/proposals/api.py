@@ -58,9 +58,23 @@ def create_proposal(
 ) -> s.ProposalOut:
     page = views.group_page(session, commission_id, pillar, user)
     proposal = proposals.create_proposal(
-        session, page.participant, page.seat, page.group, **body.model_dump()
+        session,
+        page.participant,
+        page.seat,
+        page.group,
+        title=body.title,
+        text=body.text,
+        rationale=body.rationale,
+        language=body.language or "en",
+        parallel=_parallel(body),
     )
     return proposal_detail(session, user, proposal.id)
+
+
+def _parallel(body: s.ProposalIn) -> proposals.Wording | None:
+    if body.parallel is None:
+        return None
+    return proposals.Wording(body.parallel.title, body.parallel.text, body.parallel.rationale)
 
 
 @router.get("/proposals/{proposal_id}")
@@ -73,7 +87,23 @@ def edit_proposal(
     session: SessionDep, user: ApiUser, proposal_id: Id, body: s.ProposalIn
 ) -> s.ProposalOut:
     acting = acting_for_update(session, proposal_id, user)
-    proposals.edit_proposal(session, acting, **body.model_dump())
+    proposals.edit_proposal(
+        session,
+        acting,
+        title=body.title,
+        text=body.text,
+        rationale=body.rationale,
+        language=body.language,
+        parallel=_parallel(body),
+    )
+    return proposal_detail(session, user, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/texts/confirm")
+def confirm_texts(session: SessionDep, user: ApiUser, proposal_id: Id) -> s.ProposalOut:
+    """An author confirms that the two texts, as they stand, agree."""
+    acting = acting_for_update(session, proposal_id, user)
+    proposals.confirm_texts(session, acting)
     return proposal_detail(session, user, proposal_id)
 
 
@@ -83,6 +113,7 @@ def list_revisions(session: SessionDep, user: ApiUser, proposal_id: Id) -> list[
     return [
         s.RevisionOut(
             number=r.number,
+            language=r.language,
             title=r.title,
             text=r.text,
             rationale=r.rationale,
@@ -102,17 +133,19 @@ def diff(
     from_: Annotated[Id, Query(alias="from")],
     to: Id,
 ) -> list[s.DiffSegmentOut]:
+    """Two revisions of the text in one language, compared word by word (character by
+    character in Chinese)."""
     acting_on(session, proposal_id, user)
-    texts = {
-        r.number: r.text
-        for r in session.scalars(
-            select(Revision).where(
-                Revision.proposal_id == proposal_id, Revision.number.in_([from_, to])
-            )
+    found = session.scalars(
+        select(Revision).where(
+            Revision.proposal_id == proposal_id, Revision.number.in_([from_, to])
         )
-    }
+    ).all()
+    texts = {r.number: r.text for r in found}
     if from_ not in texts or to not in texts:
         raise NotFound(_("Choose two revisions of this proposal."))
+    if len({r.language for r in found}) > 1:
+        raise NotFound(_("Choose two revisions of the text in one language."))
     return [s.DiffSegmentOut(kind=x.kind, text=x.text) for x in word_diff(texts[from_], texts[to])]
 
 
@@ -218,6 +251,7 @@ def _amendment_out(a: Amendment, people: dict[int, Participant]) -> s.AmendmentO
     return s.AmendmentOut(
         id=a.id,
         status=a.status,
+        language=a.language,
         text=a.text,
         rationale=a.rationale,
         base_revision=a.base_revision_number,
@@ -238,7 +272,7 @@ def propose_amendment(
 ) -> s.AmendmentOut:
     acting = acting_for_update(session, proposal_id, user)
     amendment = amendments.propose_amendment(
-        session, acting, text=body.text, rationale=body.rationale
+        session, acting, text=body.text, rationale=body.rationale, language=body.language
     )
     return _amendment_out(amendment, views.people_in(session, {acting.participant.id}))
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.commissions.models import Participant, WorkingGroup
 from app.db import Base, one_of, rendered_html, utcnow
-from app.proposals.rules import AMENDMENT_STATUSES, SPONSORSHIP_STATUSES, STAGES, STANCES
+from app.proposals.rules import (
+    AMENDMENT_STATUSES,
+    HTML_LANG,
+    SPONSORSHIP_STATUSES,
+    STAGES,
+    STANCES,
+    TEXT_LANGUAGES,
+)
 
 
 class Proposal(Base):
@@ -85,17 +93,24 @@ class Sponsorship(Base):
 
 
 class Revision(Base):
-    """An immutable version of a proposal's text."""
+    """An immutable version of a proposal's text in one language.
+
+    Revisions are numbered in one sequence per proposal, whatever their language; the current
+    text in a language is that language's revision with the highest number. The first
+    revision's language is the proposal's own (its title is that text's title).
+    """
 
     __tablename__ = "revisions"
     __table_args__ = (
         UniqueConstraint("proposal_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
+        one_of("language", TEXT_LANGUAGES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     number: Mapped[int]
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text, default="")
@@ -112,10 +127,37 @@ class Revision(Base):
 
     proposal: Mapped[Proposal] = relationship(back_populates="revisions", lazy="raise")
 
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG[self.language]
+
+
+class TextConfirmation(Base):
+    """An author's word that a proposal's two texts, as these revisions, say the same thing.
+
+    Written when an author confirms two texts out of step, and when an author writes both texts
+    at once. The latest confirmation is the one that counts (app.proposals.rules.TextsStep).
+    """
+
+    __tablename__ = "text_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    # The revision number of each language's text that was confirmed: {"en": 3, "zh_CN": 4}.
+    revisions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
 
 class Amendment(Base):
+    """A proposed new text in one language (the proposal's other text, if any, stays as it is)."""
+
     __tablename__ = "amendments"
-    __table_args__ = (one_of("status", AMENDMENT_STATUSES),)
+    __table_args__ = (one_of("status", AMENDMENT_STATUSES), one_of("language", TEXT_LANGUAGES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(
@@ -125,7 +167,9 @@ class Amendment(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL")
     )
-    # The revision number (within this proposal) that the new text was written against.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The revision number (within this proposal) that the new text was written against: the
+    # latest revision in the amendment's language when it was proposed.
     base_revision_number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text, default="")

@@ -46,6 +46,15 @@ def _deadline(minutes: str) -> Any:
     return utcnow() + timedelta(minutes=value)
 
 
+def _parallel_values(parallel: proposals.Wording) -> dict[str, str]:
+    """What was typed into a form's parallel text, to show it again."""
+    return {
+        "parallel_title": parallel.title,
+        "parallel_text": parallel.text,
+        "parallel_rationale": parallel.rationale,
+    }
+
+
 # --- working group -------------------------------------------------------------------------
 
 
@@ -67,8 +76,13 @@ def create_proposal(
     title: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     rationale: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "en",
+    parallel_title: Annotated[str, Form()] = "",
+    parallel_text: Annotated[str, Form()] = "",
+    parallel_rationale: Annotated[str, Form()] = "",
 ) -> Response:
     page = views.group_page(session, commission_id, pillar, user)
+    parallel = proposals.Wording(parallel_title, parallel_text, parallel_rationale)
     try:
         proposal = proposals.create_proposal(
             session,
@@ -78,6 +92,8 @@ def create_proposal(
             title=title,
             text=text,
             rationale=rationale,
+            language=language,
+            parallel=parallel,
         )
     except DomainError as error:
         refusal = refused(session, error)
@@ -88,7 +104,9 @@ def create_proposal(
             {
                 "page": page,
                 "g": page.group,
-                "values": {"title": title, "text": text, "rationale": rationale},
+                "values": {"title": title, "text": text, "rationale": rationale}
+                | {"language": language}
+                | _parallel_values(parallel),
                 "errors": refusal.errors("form"),
             },
             status_code=refusal.status_code,
@@ -113,9 +131,30 @@ def edit_page(
     acting = acting_on(session, proposal_id, user)
     if not rules.can_edit(acting.seat, acting.facts):
         raise NotAllowed(_("Only the authors can edit, and only a draft or a rejected proposal."))
-    revision = proposals.latest_revision(session, proposal_id)
-    values = {"title": revision.title, "text": revision.text, "rationale": revision.rationale}
-    return render(request, "proposals/edit.html", {"p": acting.proposal, "values": values})
+    texts = proposals.current_texts(session, proposal_id)
+    own = texts.own
+    values = {"title": own.title, "text": own.text, "rationale": own.rationale}
+    parallel = texts.current.get(rules.other_language(texts.own_language))
+    if parallel is not None:
+        values |= _parallel_values(
+            proposals.Wording(parallel.title, parallel.text, parallel.rationale)
+        )
+    return render(request, "proposals/edit.html", _edit_context(acting, texts, values))
+
+
+def _edit_context(
+    acting: Acting, texts: proposals.Texts, values: dict[str, str], **extra: Any
+) -> dict[str, Any]:
+    """The edit page: the text in the proposal's own language, and the parallel text's fields
+    (open when it has one, to add one otherwise)."""
+    return {
+        "p": acting.proposal,
+        "values": values,
+        "own_language": texts.own_language,
+        "parallel_language": rules.other_language(texts.own_language),
+        "has_parallel": len(texts.current) > 1,
+        **extra,
+    }
 
 
 @router.post("/proposals/{proposal_id}/edit")
@@ -127,21 +166,46 @@ def edit_proposal(
     title: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     rationale: Annotated[str, Form()] = "",
+    parallel_title: Annotated[str, Form()] = "",
+    parallel_text: Annotated[str, Form()] = "",
+    parallel_rationale: Annotated[str, Form()] = "",
 ) -> Response:
-    values = {"title": title, "text": text, "rationale": rationale}
+    parallel = proposals.Wording(parallel_title, parallel_text, parallel_rationale)
+    values = {"title": title, "text": text, "rationale": rationale} | _parallel_values(parallel)
     try:
         acting = acting_on(session, proposal_id, user, for_update=True)
-        proposals.edit_proposal(session, acting, title=title, text=text, rationale=rationale)
+        proposals.edit_proposal(
+            session, acting, title=title, text=text, rationale=rationale, parallel=parallel
+        )
     except (Invalid, NotAllowed) as error:
         refusal = refused(session, error)
         acting = acting_on(session, proposal_id, user)
+        texts = proposals.current_texts(session, proposal_id)
         return render(
             request,
             "proposals/edit.html",
-            {"p": acting.proposal, "values": values, "errors": refusal.errors("form")},
+            _edit_context(acting, texts, values, errors=refusal.errors("form")),
             status_code=refusal.status_code,
         )
     return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
+
+
+@router.post("/proposals/{proposal_id}/texts/confirm")
+def confirm_texts(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: Id,
+    return_to: Annotated[str, Form()] = "",
+) -> Response:
+    return act(
+        request,
+        session,
+        user,
+        proposal_id,
+        lambda a: proposals.confirm_texts(session, a),
+        return_to=return_to,
+    )
 
 
 @router.post("/proposals/{proposal_id}/coauthors")
@@ -275,15 +339,19 @@ def propose_amendment(
     proposal_id: Id,
     text: Annotated[str, Form()] = "",
     rationale: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
 ) -> Response:
     return act(
         request,
         session,
         user,
         proposal_id,
-        lambda a: amendments.propose_amendment(session, a, text=text, rationale=rationale),
-        field_names={"text": "amendment_text"},
-        values={"amendment_text": text, "amendment_rationale": rationale},
+        lambda a: amendments.propose_amendment(
+            session, a, text=text, rationale=rationale, language=language or None
+        ),
+        field_names={"text": "amendment_text", "language": "amendment_text"},
+        values={"amendment_text": text, "amendment_rationale": rationale}
+        | {"amendment_language": language},
     )
 
 
@@ -312,18 +380,23 @@ def diff_page(
     session: SessionDep,
     user: CurrentUser,
     proposal_id: Id,
-    from_: Annotated[Id, Query(alias="from")] = 1,
+    from_: Annotated[Id | None, Query(alias="from")] = None,
     to: Id | None = None,
+    language: str = "",
 ) -> Response:
+    """Two revisions of the text in one language (by default the proposal's own), compared
+    word by word, and character by character where the text is Chinese."""
     acting = acting_on(session, proposal_id, user)
-    revisions = {
-        r.number: r
-        for r in session.scalars(select(Revision).where(Revision.proposal_id == proposal_id))
-    }
-    target = to if to is not None else max(revisions)
-    if from_ not in revisions or target not in revisions:
+    everything = session.scalars(select(Revision).where(Revision.proposal_id == proposal_id)).all()
+    texts = proposals.texts_of(everything)
+    language = language if language in texts.current else texts.own_language
+    revisions = {r.number: r for r in everything if r.language == language}
+    numbers = sorted(revisions)
+    start = from_ if from_ is not None else numbers[0]
+    target = to if to is not None else numbers[-1]
+    if start not in revisions or target not in revisions:
         raise Invalid(_("Choose two revisions of this proposal."))
-    before, after = revisions[from_], revisions[target]
+    before, after = revisions[start], revisions[target]
     segments = word_diff(before.text, after.text)
     inserted, deleted = change_counts(segments)
     return render(
@@ -337,7 +410,9 @@ def diff_page(
             "title_changed": before.title != after.title,
             "inserted": inserted,
             "deleted": deleted,
-            "numbers": sorted(revisions),
+            "numbers": numbers,
+            "language": language,
+            "languages": list(texts.current),
         },
     )
 

@@ -13,10 +13,31 @@ if TYPE_CHECKING:
     from app.commissions.models import Participant
 
 
+Language = Literal["en", "zh_CN"]  # app.proposals.rules.TEXT_LANGUAGES
+
+
+class ParallelTextIn(BaseModel):
+    """The text in the other language, equally authentic."""
+
+    title: str = Field(max_length=200)
+    text: str = Field(max_length=20_000)
+    rationale: str = Field(default="", max_length=20_000)
+
+
 class ProposalIn(BaseModel):
     title: str = Field(max_length=200)
     text: str = Field(max_length=20_000)
     rationale: str = Field(default="", max_length=20_000)
+    language: Language | None = Field(
+        default=None,
+        description="The language of title, text and rationale. A new proposal's own language "
+        "(English by default); when editing, the proposal's own language unless given.",
+    )
+    parallel: ParallelTextIn | None = Field(
+        default=None,
+        description="The text in the other language, added or changed in the same edit; "
+        "written together, the two texts are confirmed as agreeing.",
+    )
 
 
 class ParticipantRef(BaseModel):
@@ -45,6 +66,9 @@ class HideIn(BaseModel):
 class AmendmentIn(BaseModel):
     text: str = Field(max_length=20_000)
     rationale: str = Field(default="", max_length=20_000)
+    language: Language | None = Field(
+        default=None, description="The text it amends; by default the proposal's own language."
+    )
 
 
 class PersonOut(BaseModel):
@@ -69,6 +93,7 @@ class SponsorOut(PersonOut):
 
 class RevisionOut(BaseModel):
     number: int
+    language: str
     title: str
     text: str
     rationale: str
@@ -119,10 +144,34 @@ class ProposalSummaryOut(BaseModel):
     working_group: str
 
 
+class TextOut(BaseModel):
+    """A proposal's current text in one language."""
+
+    language: str
+    title: str
+    text: str
+    rationale: str
+    revision: int
+
+
+class TextsStepOut(BaseModel):
+    out_of_step: bool
+    # The group's rule keeps the proposal from the vote until an author confirms the texts.
+    blocks_vote: bool
+    confirmed_revisions: dict[str, int] | None
+    confirmed_by: PersonOut | None
+    confirmed_at: datetime | None
+
+
 class ProposalOut(ProposalSummaryOut):
     text: str
     rationale: str
     revision: int
+    # The proposal's own language (that of `title`, `text` and `rationale`), and every current
+    # text, its own and the parallel one, both equally authentic.
+    language: str
+    texts: list[TextOut]
+    texts_step: TextsStepOut
     authors: list[PersonOut]
     sponsors: list[SponsorOut]
     tabling_needs: list[str]
@@ -144,6 +193,7 @@ class ArgumentOut(BaseModel):
 class AmendmentOut(BaseModel):
     id: int
     status: str
+    language: str
     text: str
     rationale: str
     base_revision: int

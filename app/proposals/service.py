@@ -7,7 +7,11 @@ both move a proposal: the second gets a Conflict.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.commissions.models import Commission, Delegation, Participant, WorkingGroup
@@ -17,7 +21,14 @@ from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.i18n import gettext as _
 from app.proposals import rules
 from app.proposals.acting import Acting, record_change, session_over
-from app.proposals.models import Argument, Proposal, ProposalAuthor, Revision, Sponsorship
+from app.proposals.models import (
+    Argument,
+    Proposal,
+    ProposalAuthor,
+    Revision,
+    Sponsorship,
+    TextConfirmation,
+)
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -38,19 +49,55 @@ def require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _check_text(title: str, text: str, rationale: str) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class Wording:
+    """A text in one language as an author writes it: its title, the norm's text, and why."""
+
+    title: str
+    text: str
+    rationale: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not (self.title.strip() or self.text.strip() or self.rationale.strip())
+
+
+def _check_text(title: str, text: str, rationale: str, prefix: str = "") -> tuple[str, str, str]:
+    """The wording stripped, or refused naming its field (`prefix` marks a parallel text's)."""
     title, text, rationale = title.strip(), text.strip(), rationale.strip()
     if not title:
-        raise Invalid(_("Give the proposal a title."), field="title")
+        raise Invalid(_("Give the proposal a title."), field=f"{prefix}title")
     if len(title) > TITLE_MAX:
-        raise Invalid(_("Use at most 200 characters."), field="title")
+        raise Invalid(_("Use at most 200 characters."), field=f"{prefix}title")
     if not text:
-        raise Invalid(_("Write the text of the norm you propose."), field="text")
+        raise Invalid(_("Write the text of the norm you propose."), field=f"{prefix}text")
     if len(text) > TEXT_MAX:
-        raise Invalid(_("Use at most 20,000 characters."), field="text")
+        raise Invalid(_("Use at most 20,000 characters."), field=f"{prefix}text")
     if len(rationale) > TEXT_MAX:
-        raise Invalid(_("Use at most 20,000 characters."), field="rationale")
+        raise Invalid(_("Use at most 20,000 characters."), field=f"{prefix}rationale")
     return title, text, rationale
+
+
+PARALLEL = "parallel_"  # the form fields of the text in the other language
+
+
+def _check_language(language: str) -> str:
+    if language not in rules.TEXT_LANGUAGES:
+        raise Invalid(_("Choose English or Chinese."), field="language")
+    return language
+
+
+def _wordings(language: str, own: Wording, parallel: Wording | None) -> list[tuple[str, Wording]]:
+    """Each language's wording, checked: the text in `language`, and the other language's if
+    one was written (a parallel form left blank writes nothing)."""
+    title, text, rationale = _check_text(own.title, own.text, own.rationale)
+    wordings = [(language, Wording(title, text, rationale))]
+    if parallel is not None and not parallel.blank:
+        title, text, rationale = _check_text(
+            parallel.title, parallel.text, parallel.rationale, PARALLEL
+        )
+        wordings.append((rules.other_language(language), Wording(title, text, rationale)))
+    return wordings
 
 
 # --- drafting ------------------------------------------------------------------------------
@@ -65,33 +112,28 @@ def create_proposal(
     title: str,
     text: str,
     rationale: str = "",
+    language: str = "en",
+    parallel: Wording | None = None,
 ) -> Proposal:
+    """A new draft with its text in `language` (the proposal's own), and the parallel text in
+    the other language when the drafter writes both."""
     require(
         rules.can_draft_in_group(seat),
         _("Only seated delegates of this working group can draft proposals in it."),
     )
     if session_over(session, group.commission_id):
         raise Conflict(_("This commission has concluded; its record is final."))
-    title, text, rationale = _check_text(title, text, rationale)
+    wordings = _wordings(_check_language(language), Wording(title, text, rationale), parallel)
     proposal = Proposal(
         commission_id=group.commission_id,
         working_group_id=group.id,
-        title=title,
+        title=wordings[0][1].title,
         created_by_id=participant.id,
     )
     session.add(proposal)
     session.flush()
     session.add(ProposalAuthor(proposal_id=proposal.id, participant_id=participant.id))
-    session.add(
-        Revision(
-            proposal_id=proposal.id,
-            number=1,
-            title=title,
-            text=text,
-            rationale=rationale,
-            author_id=participant.id,
-        )
-    )
+    _write_revisions(session, proposal.id, 0, wordings, participant.id)
     # A draft is private to its authors: the log entry is kept, but nobody is told live.
     record_change(
         session,
@@ -104,10 +146,88 @@ def create_proposal(
     return proposal
 
 
-def latest_revision(session: Session, proposal_id: int) -> Revision:
+def _write_revisions(
+    session: Session,
+    proposal_id: int,
+    after: int,
+    wordings: list[tuple[str, Wording]],
+    author_id: int,
+) -> list[Revision]:
+    """The new revisions, numbered on from `after`; written both at once, two texts are the
+    author's word that they agree (a confirmation of the pair)."""
+    revisions = [
+        Revision(
+            proposal_id=proposal_id,
+            number=after + i,
+            language=language,
+            title=wording.title,
+            text=wording.text,
+            rationale=wording.rationale,
+            author_id=author_id,
+        )
+        for i, (language, wording) in enumerate(wordings, start=1)
+    ]
+    session.add_all(revisions)
+    if len(revisions) > 1:
+        session.add(
+            TextConfirmation(
+                proposal_id=proposal_id,
+                participant_id=author_id,
+                revisions={r.language: r.number for r in revisions},
+            )
+        )
+    return revisions
+
+
+@dataclass(frozen=True)
+class Texts:
+    """A proposal's texts as they stand: the current revision in each language."""
+
+    own_language: str  # the language of the first revision, whose title the proposal carries
+    current: dict[str, Revision]  # language -> its latest revision, in the pages' order
+    latest_number: int  # the highest revision number in any language
+
+    @property
+    def own(self) -> Revision:
+        return self.current[self.own_language]
+
+    def latest_numbers(self) -> dict[str, int]:
+        return {language: r.number for language, r in self.current.items()}
+
+
+def texts_of(revisions: Sequence[Revision]) -> Texts:
+    """The texts as they stand after these revisions (every revision of one proposal)."""
+    ordered = sorted(revisions, key=lambda r: r.number)
+    assert ordered, "every proposal has a first revision"
+    latest = {r.language: r for r in ordered}
+    return Texts(
+        own_language=ordered[0].language,
+        current={language: latest[language] for language in rules.in_page_order(latest)},
+        latest_number=ordered[-1].number,
+    )
+
+
+def current_texts(session: Session, proposal_id: int) -> Texts:
+    return texts_of(
+        session.scalars(select(Revision).where(Revision.proposal_id == proposal_id)).all()
+    )
+
+
+def latest_revision(session: Session, proposal_id: int, language: str | None = None) -> Revision:
+    """The current text in `language`, by default in the proposal's own language (that of its
+    first revision)."""
+    wanted: Any = language
+    if wanted is None:
+        wanted = (
+            select(Revision.language)
+            .where(Revision.proposal_id == proposal_id)
+            .order_by(Revision.number)
+            .limit(1)
+            .scalar_subquery()
+        )
     revision = session.scalar(
         select(Revision)
-        .where(Revision.proposal_id == proposal_id)
+        .where(Revision.proposal_id == proposal_id, Revision.language == wanted)
         .order_by(Revision.number.desc())
         .limit(1)
     )
@@ -115,31 +235,100 @@ def latest_revision(session: Session, proposal_id: int) -> Revision:
     return revision
 
 
+def last_confirmation(session: Session, proposal_id: int) -> TextConfirmation | None:
+    return session.scalar(
+        select(TextConfirmation)
+        .where(TextConfirmation.proposal_id == proposal_id)
+        .order_by(TextConfirmation.id.desc())
+        .limit(1)
+    )
+
+
+def texts_step(texts: Texts, confirmation: TextConfirmation | None) -> rules.TextsStep:
+    """Whether these texts are in step, given the last confirmation of the proposal's pair."""
+    return _step(texts.latest_numbers(), confirmation)
+
+
+def _step(latest: dict[str, int], confirmation: TextConfirmation | None) -> rules.TextsStep:
+    confirmed = dict(confirmation.revisions) if confirmation is not None else None
+    return rules.TextsStep(latest=latest, confirmed=confirmed)
+
+
+def texts_step_of(session: Session, proposal_id: int) -> rules.TextsStep:
+    """Whether the proposal's texts are in step: one query, two with parallel texts."""
+    rows = session.execute(
+        select(Revision.language, func.max(Revision.number))
+        .where(Revision.proposal_id == proposal_id)
+        .group_by(Revision.language)
+    ).all()
+    latest = {language: int(number) for language, number in rows}
+    confirmation = last_confirmation(session, proposal_id) if len(latest) > 1 else None
+    return _step(latest, confirmation)
+
+
 def edit_proposal(
-    session: Session, acting: Acting, *, title: str, text: str, rationale: str
+    session: Session,
+    acting: Acting,
+    *,
+    title: str,
+    text: str,
+    rationale: str,
+    language: str | None = None,
+    parallel: Wording | None = None,
 ) -> Revision | None:
-    """Save a new immutable revision; nothing is written when nothing changed."""
+    """Save a new immutable revision of each text that changed; nothing is written when nothing
+    changed. `language` is the language of `title`, `text` and `rationale` (by default the
+    proposal's own); `parallel`, if given, is the text in the other language, added or changed.
+    """
     require(
         rules.can_edit(acting.seat, acting.facts),
         _("Only the authors can edit, and only a draft or a rejected proposal."),
     )
-    title, text, rationale = _check_text(title, text, rationale)
-    current = latest_revision(session, acting.proposal.id)
-    if (current.title, current.text, current.rationale) == (title, text, rationale):
+    texts = current_texts(session, acting.proposal.id)
+    language = _check_language(language or texts.own_language)
+    if parallel is not None and parallel.blank and rules.other_language(language) in texts.current:
+        raise Invalid(_("Write the text of the norm you propose."), field=f"{PARALLEL}text")
+    changed = [
+        (lang, wording)
+        for lang, wording in _wordings(language, Wording(title, text, rationale), parallel)
+        if (current := texts.current.get(lang)) is None
+        or (current.title, current.text, current.rationale)
+        != (wording.title, wording.text, wording.rationale)
+    ]
+    if not changed:
         return None
-    revision = Revision(
-        proposal_id=acting.proposal.id,
-        number=current.number + 1,
-        title=title,
-        text=text,
-        rationale=rationale,
-        author_id=acting.participant.id,
+    revisions = _write_revisions(
+        session, acting.proposal.id, texts.latest_number, changed, acting.participant.id
     )
-    session.add(revision)
-    acting.proposal.title = title
-    acting.record(session, "proposal.revised", revision=revision.number)
+    for revision in revisions:
+        if revision.language == texts.own_language:
+            acting.proposal.title = revision.title
+        acting.record(
+            session, "proposal.revised", revision=revision.number, language=revision.language
+        )
     session.flush()
-    return revision
+    return revisions[-1]
+
+
+def confirm_texts(session: Session, acting: Acting) -> TextConfirmation:
+    """An author's word that the two texts, as they stand, agree: the proposal may go to the
+    vote again under a group that requires it."""
+    step = texts_step_of(session, acting.proposal.id)
+    if not rules.can_confirm_texts(acting.seat, acting.facts, step):
+        if not step.out_of_step:
+            raise Conflict(_("The two texts are in step already."))
+        raise NotAllowed(
+            _("Only the authors can confirm that the texts agree, before the vote opens.")
+        )
+    confirmation = TextConfirmation(
+        proposal_id=acting.proposal.id,
+        participant_id=acting.participant.id,
+        revisions=dict(step.latest),
+    )
+    session.add(confirmation)
+    session.flush()
+    acting.record(session, "texts.confirmed", announce="stage", revisions=dict(step.latest))
+    return confirmation
 
 
 def _participant_in(session: Session, commission_id: int, participant_id: int) -> Participant:

@@ -23,7 +23,14 @@ from app.i18n import gettext as _
 from app.proposals import rules
 from app.proposals import service as proposals
 from app.proposals.acting import Acting, acting_on, seat_of
-from app.proposals.models import Amendment, Argument, Proposal, ProposalAuthor, Revision
+from app.proposals.models import (
+    Amendment,
+    Argument,
+    Proposal,
+    ProposalAuthor,
+    Revision,
+    TextConfirmation,
+)
 from app.textdiff import Segment, word_diff
 
 
@@ -51,7 +58,7 @@ class BalanceRow:
 @dataclass
 class ProposalPage:
     acting: Acting
-    revision: Revision
+    revision: Revision  # the current text in the proposal's own language
     revisions: list[Revision]
     people: dict[int, Participant]
     arguments: list[ArgumentNode]
@@ -62,6 +69,28 @@ class ProposalPage:
     shortfall: list[str]
     sponsor_candidates: list[Participant]
     norm: Any = None  # norms' Norm an adopted proposal became (the part "proposal.norm")
+    # The current text in each language, in the pages' order (one, or two side by side).
+    texts: list[Revision] = field(default_factory=list)
+    texts_step: rules.TextsStep = field(default_factory=lambda: rules.TextsStep({}, None))
+    confirmation: TextConfirmation | None = None
+
+    @property
+    def parallel(self) -> bool:
+        return len(self.texts) > 1
+
+    @property
+    def vote_blocked_by_texts(self) -> bool:
+        """The group's rule keeps the proposal from the vote while its texts are out of step."""
+        return rules.vote_blocked_by_texts(self.texts_step, self.group.texts_must_agree)
+
+    def previous_in_language(self, revision: Revision) -> Revision | None:
+        """The revision before this one in the same language (what its diff starts from)."""
+        earlier = [
+            r
+            for r in self.revisions
+            if r.language == revision.language and r.number < revision.number
+        ]
+        return earlier[-1] if earlier else None
 
     @property
     def proposal(self) -> Proposal:
@@ -85,6 +114,7 @@ class ProposalPage:
             "amend": lambda: rules.can_propose_amendment(seat, facts),
             "accept_amendment": lambda: rules.can_accept_amendment(seat, facts),
             "respond": lambda: rules.can_respond_to_sponsorship(seat, facts),
+            "confirm_texts": lambda: rules.can_confirm_texts(seat, facts, self.texts_step),
         }
         return checks[what]()
 
@@ -197,6 +227,12 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
         s.participant_id for s in proposal.sponsorships
     }
     ids |= {r.author_id for r in revisions if r.author_id}
+    texts = proposals.texts_of(revisions)
+    confirmation = (
+        proposals.last_confirmation(session, proposal.id) if len(texts.current) > 1 else None
+    )
+    if confirmation is not None and confirmation.participant_id:
+        ids.add(confirmation.participant_id)
     people = people_in(session, ids)
     roots, flat = argument_tree(session, proposal.id, people)
     editable = rules.can_edit(acting.seat, acting.facts)
@@ -217,7 +253,7 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
         )
     return ProposalPage(
         acting=acting,
-        revision=revisions[-1],
+        revision=texts.own,
         revisions=revisions,
         people=people,
         arguments=roots,
@@ -230,6 +266,9 @@ def proposal_page(session: Session, proposal_id: int, user: User) -> ProposalPag
         norm=page_parts.build("proposal.norm", session, proposal.id)
         if proposal.stage == "adopted"
         else None,
+        texts=list(texts.current.values()),
+        texts_step=proposals.texts_step(texts, confirmation),
+        confirmation=confirmation,
     )
 
 

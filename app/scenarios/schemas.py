@@ -46,6 +46,7 @@ class WorkingGroupRules(_Strict):
     sponsorship: SponsorshipRule = "every_member_delegation"
     hide_running_tally: bool = False
     chairs_move_stages: bool = True
+    texts_must_agree: bool = True
 
 
 class WorkingGroupSpec(_Strict):

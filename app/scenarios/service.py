@@ -287,7 +287,7 @@ def _rules_from(form: dict[str, str]) -> dict[str, Any]:
     """A group's rules as its form posts them: the quorum in percent, a checkbox sends "true"."""
     rules: dict[str, Any] = {name: form.get(name, "") for name in GROUP_RULE_FIELDS}
     rules["quorum"] = _share(form.get("quorum_percent", ""))
-    for flag in ("hide_running_tally", "chairs_move_stages"):
+    for flag in ("hide_running_tally", "chairs_move_stages", "texts_must_agree"):
         rules[flag] = form.get(flag) == "true"
     return rules
 

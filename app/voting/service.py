@@ -38,7 +38,7 @@ from app.proposals import rules as proposal_rules
 from app.proposals.acting import Acting, load_proposal, record_change
 from app.proposals.amendments import apply_amendment, load_amendment
 from app.proposals.models import Amendment, Proposal
-from app.proposals.service import set_stage
+from app.proposals.service import set_stage, texts_step_of
 from app.voting import ballot, rules, scrub, sealing
 from app.voting.models import SealedBallot, SecretBallotCount, Vote
 from app.voting.tally import Standing, standing
@@ -98,6 +98,9 @@ def open_vote(session: Session, acting: Acting, deadline: datetime | None = None
         raise NotAllowed(_("Only the co-chairs or an instructor can open the vote."))
     if open_votes_on(session, acting.proposal.id):
         raise Conflict(_("Close the open amendment vote before voting on the proposal."))
+    step = texts_step_of(session, acting.proposal.id)
+    if refusal := proposal_rules.texts_refusal(step, acting.group.texts_must_agree):
+        raise Conflict(refusal)
     set_stage(session, acting.proposal, "debate", "voting")
     vote = _new_vote(session, acting, amendment=None, deadline=deadline)
     injects.fire(session, acting.proposal.commission_id, "on_vote_opened", acting.group.id)

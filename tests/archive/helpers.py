@@ -83,10 +83,29 @@ def rejected_by_secret_ballot(db: Session, cast: Cast) -> Proposal:
     return proposal
 
 
+# The Chinese text of the bilingual norm, as amended.
+ZH_AMENDED = "双方对其官方媒体发布的人工智能生成的政治内容明确加注标识。"
+
+
+def adopted_with_two_texts(db: Session, cast: Cast) -> Proposal:
+    """DI: an English and a Chinese text written at once; the Chinese one amended, which puts
+    them out of step until Ursula confirms they agree; then adopted."""
+    proposal = to_stage(db, cast, "debate", group="DI", bilingual=True)
+    amendment = propose_amendment(
+        db, acting(db, proposal, cast.prc_delegate), text=ZH_AMENDED, rationale="", language="zh_CN"
+    )
+    accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
+    proposals.confirm_texts(db, acting(db, proposal, cast.us_delegate))
+    voting.open_vote(db, acting(db, proposal, cast.instructor))
+    vote_all(db, cast, proposal, ("yes", "yes", "yes"))
+    return proposal
+
+
 def rich_commission(db: Session, cast: Cast) -> None:
     """Something in every table of the archive."""
     adopted_norm_with_its_history(db, cast)
     rejected_by_secret_ballot(db, cast)
+    adopted_with_two_texts(db, cast)
     make_co_chair(db, cast, "pei", "FT")
     ursula = cast.participants["ursula"]
     us = cast.delegations["US"]

@@ -69,16 +69,20 @@ def ok(response: httpx.Response, status: int = 200) -> dict[str, object]:
     return dict(response.json()) if response.content else {}
 
 
+def demo_seats(instructor: httpx.Client) -> tuple[int, dict[str, int]]:
+    """The demo commission's id and its participants' ids by username, as its instructor
+    reads them through the API."""
+    commissions = instructor.get("/commissions").json()
+    cid = next(c["id"] for c in commissions if c["title"] == DEMO_COMMISSION_TITLE)
+    participants = instructor.get(f"/commissions/{cid}/participants").json()
+    return int(cid), {p["username"]: p["id"] for p in participants}
+
+
 @pytest.fixture(scope="module")
 def demo(server: str) -> dict[str, int]:
     """The demo commission's id, and a proposal of its own in debate with one long argument."""
     with api_as(server, "instructor") as instructor:
-        commissions = instructor.get("/commissions").json()
-        cid = next(c["id"] for c in commissions if c["title"] == DEMO_COMMISSION_TITLE)
-        seats = {
-            p["username"]: p["id"]
-            for p in instructor.get(f"/commissions/{cid}/participants").json()
-        }
+        cid, seats = demo_seats(instructor)
         with api_as(server, "us-lab") as author, api_as(server, "prc-tsinghua") as sponsor:
             title = f"A register of training runs {uuid.uuid4().hex[:6]}"
             proposal = ok(

@@ -138,6 +138,37 @@ def test_an_amendment_a_reply_and_a_hidden_argument(
     }
 
 
+def test_a_proposal_with_two_texts_out_of_step(client: TestClient, db: Session, cast: Cast) -> None:
+    """Both texts side by side, one amended: the text panel, the stage panel with the author's
+    button to confirm, and the amendments, pushed as the page draws them, to an author and to
+    the chair."""
+    from app.proposals.amendments import accept_amendment
+
+    proposal = to_stage(db, cast, "debate", group="DI", bilingual=True)
+    amendment = propose_amendment(
+        db,
+        acting(db, proposal, cast.prc_delegate),
+        text="双方对其官方媒体发布的人工智能生成的政治内容明确加注标识。",
+        rationale="",
+        language="zh_CN",
+    )
+    accept_amendment(db, acting(db, proposal, cast.us_delegate), amendment.id)
+    db.flush()
+    events = [
+        event(cast, "amendment", proposal_id=proposal.id, subject_id=amendment.id),
+        event(cast, "stage", proposal_id=proposal.id),
+    ]
+    for user in (cast.us_delegate, cast.instructor):
+        client.cookies.clear()
+        sign_in(client, user.username)
+        page = client.get(f"/proposals/{proposal.id}").text
+        assert 'class="parallel-texts"' in page and "Texts out of step" in page
+        assert ("Confirm both texts agree" in page) is (user is cast.us_delegate)
+        assert pushed_as_drawn(db, cast, user, page, events) >= {
+            f"proposal-{proposal.id}-{part}" for part in ("stage", "text", "amendments")
+        }
+
+
 def test_a_caucus_message(client: TestClient, db: Session, cast: Cast) -> None:
     group, us = cast.groups["FT"], cast.delegations["US"]
     participant = commissions.participant_for(

@@ -40,12 +40,45 @@ def draft(db: Session, cast: Cast, group: str = "FT", author: str = "ursula") ->
     )
 
 
-def to_stage(db: Session, cast: Cast, stage: str, group: str = "FT", **rules: object) -> Proposal:
-    """A proposal by Ursula (US) sponsored by Pei (PRC), moved on by the instructor."""
+# A proposal's two texts, English and Chinese, both authentic.
+EN_TITLE = "Labels on AI-generated political content"
+EN_TEXT = "Each side labels the AI-generated political content that its state media publish."
+ZH_TITLE = "人工智能生成的政治内容须加标识"
+ZH_TEXT = "双方对其官方媒体发布的人工智能生成的政治内容加注标识。"
+
+
+def bilingual_draft(db: Session, cast: Cast, group: str = "DI") -> Proposal:
+    """Ursula's draft with its English text and the Chinese one, written at once."""
+    participant = commissions.participant_for(
+        db, cast.commission.id, cast.us_delegate, with_delegation=True
+    )
+    assert participant is not None
+    return proposals.create_proposal(
+        db,
+        participant,
+        seat_of(db, participant, cast.groups[group]),
+        cast.groups[group],
+        title=EN_TITLE,
+        text=EN_TEXT,
+        parallel=proposals.Wording(ZH_TITLE, ZH_TEXT),
+    )
+
+
+def to_stage(
+    db: Session,
+    cast: Cast,
+    stage: str,
+    group: str = "FT",
+    *,
+    bilingual: bool = False,
+    **rules: object,
+) -> Proposal:
+    """A proposal by Ursula (US) sponsored by Pei (PRC), moved on by the instructor; with
+    `bilingual`, with an English and a Chinese text."""
     for name, value in rules.items():
         setattr(cast.groups[group], name, value)
     db.flush()
-    proposal = draft(db, cast, group)
+    proposal = bilingual_draft(db, cast, group) if bilingual else draft(db, cast, group)
     if stage == "draft":
         return proposal
     proposals.invite_sponsor(
